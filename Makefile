@@ -1,0 +1,55 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+# Both create .venv when it is missing and (re)install only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch; override (e.g. TORCH=torch) to pick another build.
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+TINY := models/tiny
+
+.PHONY: demo test lint bench bench-latency bench-face clean help
+
+help:
+	@echo "make demo   - set up .venv and run one conversation turn end to end (tiny models if real ones are missing)"
+	@echo "make test   - set up .venv, the test tools and mosquitto, then run the whole test suite"
+	@echo "make bench  - the performance benchmarks whose numbers are in the README"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml setup.py | $(BIN)/python
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python -m companion.agent.demo
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(TEST_STAMP)
+	bash scripts/install-system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -rs
+
+bench: bench-latency bench-face
+
+bench-latency: $(STAMP)
+	$(BIN)/companion bench latency
+
+bench-face: $(STAMP)
+	bash scripts/install-system-deps
+	$(BIN)/companion bench face
+
+clean:
+	rm -rf $(VENV) models/tiny outputs .pytest_cache

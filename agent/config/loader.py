@@ -1,0 +1,189 @@
+"""Loads config.yaml into the typed ``Config``, with errors that name the file, line and key path.
+
+PyYAML forgets where values came from, so the file is first composed into a node tree and every key path is
+mapped to its line. Validation errors from pydantic are then reported against those lines, unknown keys get a
+"did you mean" suggestion, and a key given twice in one mapping is refused (PyYAML would keep the last silently).
+Environment variables override a few settings; an error in one names the variable instead of a line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from companion.agent.config.schema import Config
+from companion.agent.errors import ConfigError
+
+KeyPath = tuple[str | int, ...]
+
+# Environment variable -> the key path it overrides.
+ENV_OVERRIDES: dict[str, KeyPath] = {
+    "COMPANION_BROKER": ("broker", "url"),
+    "COMPANION_ROBOT_ID": ("robot", "id"),
+    "COMPANION_PERSONA": ("persona",),
+    "COMPANION_MODELS_DIR": ("models", "dir"),
+    "COMPANION_STT_MODEL": ("models", "stt", "path"),
+    "COMPANION_LLM_MODEL": ("models", "llm", "path"),
+    "COMPANION_TTS_VOICE": ("models", "tts", "path"),
+    "COMPANION_AFFECT_MODEL": ("models", "affect", "path"),
+}
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, override from the environment, validate and resolve paths. Raises ``ConfigError``."""
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found", "pass --config PATH or run from the repository folder"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+
+    data, where = parse_yaml_with_lines(text, path)
+    for variable, key_path in ENV_OVERRIDES.items():
+        value = environ.get(variable)
+        if value:
+            _set_path(data, key_path, value)
+            where[key_path] = f"environment variable {variable}"
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path, where)) from None
+    config.resolve_paths(path.resolve().parent)
+    return config
+
+
+def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[KeyPath, str]]:
+    """The YAML document as plain data, and ``key path -> "line N"`` for every key and item in it."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = error.problem or error.context or "invalid YAML"
+        raise ConfigError(f"{path}{line}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: YAML error: {error}") from None
+    if root is None:
+        raise ConfigError(f"{path}: the config file is empty", "start from the repository's config.yaml")
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of sections")
+
+    where: dict[KeyPath, str] = {}
+    _record_lines(root, (), where, path)
+    data = yaml.SafeLoader("").construct_document(root)
+    return data, where
+
+
+def _record_lines(node: yaml.Node, at: KeyPath, where: dict[KeyPath, str], path: Path) -> None:
+    where[at] = f"line {node.start_mark.line + 1}"
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                dotted = _dotted((*at, key))
+                raise ConfigError(f"{path}:{line}: {dotted}: key given twice (first on line {seen[key]})")
+            seen[key] = line
+            _record_lines(value_node, (*at, key), where, path)
+            where[(*at, key)] = f"line {line}"
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*at, index), where, path)
+
+
+def _set_path(data: dict[str, Any], key_path: KeyPath, value: Any) -> None:
+    node: Any = data
+    for key in key_path[:-1]:
+        node = node.setdefault(key, {}) if isinstance(node, dict) else {}
+    if isinstance(node, dict):
+        node[key_path[-1]] = value
+
+
+def _dotted(key_path: KeyPath) -> str:
+    out = ""
+    for key in key_path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "(top level)"
+
+
+def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str]) -> str:
+    lines = [f"{path}: invalid configuration ({error.error_count()} problem{'s' * (error.error_count() > 1)}):"]
+    for problem in error.errors():
+        loc: KeyPath = tuple(problem["loc"])
+        place = _nearest_place(loc, where)
+        dotted = _dotted(loc)
+        if problem["type"] == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'"
+            suggestion = _suggest(loc)
+            if suggestion:
+                message += f" (did you mean '{suggestion}'?)"
+        elif problem["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = f"{_plain(problem['msg'])}; got {_show(problem.get('input'))}"
+        lines.append(f"  {path}:{place}: {dotted}: {message}")
+    return "\n".join(lines)
+
+
+def _nearest_place(loc: KeyPath, where: dict[KeyPath, str]) -> str:
+    for cut in range(len(loc), -1, -1):
+        place = where.get(loc[:cut])
+        if place:
+            return place.removeprefix("line ") if place.startswith("line ") else f" ({place})"
+    return "1"
+
+
+def _plain(message: str) -> str:
+    # pydantic phrases errors as "Input should be ..."; "expected ..." reads better after a key path.
+    message = message.removeprefix("Value error, ")
+    return message.replace("Input should be", "expected", 1)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(loc: KeyPath) -> str | None:
+    model = _model_at(Config, loc[:-1])
+    if model is None:
+        return None
+    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _model_at(model: type[BaseModel], loc: KeyPath) -> type[BaseModel] | None:
+    """The pydantic model class that validates the mapping at ``loc`` (walking fields, dict values, lists)."""
+    annotation: Any = model
+    for key in loc:
+        annotation = _unwrap_optional(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(key))
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        else:
+            return None
+    annotation = _unwrap_optional(annotation)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not None and get_origin(annotation) not in (dict, list) and len(args) == 1:
+        return args[0]
+    return annotation

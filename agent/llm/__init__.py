@@ -1,0 +1,1 @@
+"""Language-model backends: transformers in a worker thread, or an OpenAI-compatible server."""

@@ -1,0 +1,1 @@
+"""The face: visemes, expressions, the animator, the frame protocol, the MQTT link and the face-controller."""

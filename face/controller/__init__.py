@@ -1,0 +1,1 @@
+"""The face-controller service: rig mapping, jitter buffer, watchdog, status, drivers."""

@@ -1,0 +1,1 @@
+"""Plugins: the plugin API and the built-in plugins (lessons, counseling scripts)."""

@@ -1,0 +1,39 @@
+"""Maps the repository's top-level folders onto the ``companion`` namespace.
+
+The design card keeps ``agent/ perception/ speech/ face/ plugins/`` at the top of the repository, but installing
+packages called ``face`` or ``plugins`` into site-packages would collide with other projects. So each folder is
+installed as ``companion.<folder>`` and subpackages are found by walking the tree (nothing to forget when a new
+subpackage is added). Everything else lives in pyproject.toml.
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+
+TOP_LEVEL = ("agent", "perception", "speech", "face", "plugins")
+ROOT = Path(__file__).parent
+
+
+def _packages() -> tuple[list[str], dict[str, str]]:
+    packages: list[str] = []
+    package_dir: dict[str, str] = {}
+    for top in TOP_LEVEL:
+        for init in sorted((ROOT / top).rglob("__init__.py")):
+            rel = init.parent.relative_to(ROOT)
+            name = "companion." + ".".join(rel.parts)
+            packages.append(name)
+            package_dir[name] = rel.as_posix()
+    return packages, package_dir
+
+
+PACKAGES, PACKAGE_DIR = _packages()
+
+setup(
+    packages=PACKAGES,
+    package_dir=PACKAGE_DIR,
+    package_data={
+        "companion.face.web": ["static/*"],
+        "companion.face.rigs": ["*.yaml"],
+    },
+    include_package_data=True,
+)

@@ -1,0 +1,26 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.broker import Broker, start_mosquitto
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A real mosquitto on a free loopback port, shared by the session's tests."""
+    started = start_mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def fresh_broker(tmp_path: Path) -> Iterator[Broker]:
+    """A mosquitto of the test's own, for tests that stop or restart it."""
+    started = start_mosquitto(tmp_path)
+    yield started
+    started.stop()

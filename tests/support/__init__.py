@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: a real mosquitto broker, test speech, test video."""

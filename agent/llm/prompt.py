@@ -1,0 +1,62 @@
+"""Builds the chat messages for the language model: persona, emotion-tag instructions, what the robot sees."""
+
+from __future__ import annotations
+
+from companion.agent.llm.base import ChatMessage
+from companion.agent.policy.types import DialogueContext, UserTurn
+from companion.face.emotions import Emotion
+
+EXPRESSIVE_EMOTIONS = tuple(
+    e.value for e in Emotion if e not in (Emotion.LISTENING, Emotion.THINKING)
+)  # the model picks how it feels; listening/thinking are shown by the turn-taker
+
+EMOTION_INSTRUCTIONS = (
+    "You speak out loud through a robot face that shows emotions. Start every reply with one emotion tag in square "
+    f"brackets that fits what you say, chosen from: {', '.join(EXPRESSIVE_EMOTIONS)}; you may add an intensity "
+    "from 0 to 1, like [happy:0.6]. Put a new tag before a sentence where your feeling changes. Never mention the "
+    "tags. Write plain spoken sentences: no lists, no markdown, no emojis."
+)
+
+CRISIS_INSTRUCTIONS = (
+    "IMPORTANT: the person may be in crisis. Stay calm, warm and supportive, take them seriously, do not give "
+    "medical advice, and gently encourage them to contact emergency services or a person they trust right now."
+)
+
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch"}
+
+
+def system_prompt(context: DialogueContext) -> str:
+    persona = context.persona
+    parts = [persona.style.strip(), f"Your name is {persona.name}.", EMOTION_INSTRUCTIONS]
+    language = persona.language.split("-")[0]
+    if language != "en":
+        parts.append(f"Always answer in {LANGUAGE_NAMES.get(language, persona.language)}.")
+    parts.append(_visitor_line(context))
+    if context.crisis_active:
+        parts.append(CRISIS_INSTRUCTIONS)
+    return "\n\n".join(p for p in parts if p)
+
+
+def _visitor_line(context: DialogueContext) -> str:
+    visitor = context.visitor
+    if visitor is None:
+        return ""
+    if not visitor.present:
+        return "Right now you cannot see the person's face."
+    if context.emotion_inference and visitor.affect is not None and visitor.affect_confidence >= 0.4:
+        return (
+            f"The person in front of you looks {visitor.affect.value} "
+            f"(your camera's guess, confidence {visitor.affect_confidence:.1f}); respond with fitting empathy, "
+            "but do not comment on their face unless it helps."
+        )
+    return "The person is in front of you."
+
+
+def build_messages(turn: UserTurn, context: DialogueContext, history_turns: int) -> list[ChatMessage]:
+    messages = [ChatMessage("system", system_prompt(context))]
+    for exchange in context.history[-history_turns:] if history_turns else []:
+        messages.append(ChatMessage("user", exchange.user))
+        robot = exchange.robot + (" ..." if exchange.interrupted else "")
+        messages.append(ChatMessage("assistant", robot))
+    messages.append(ChatMessage("user", turn.text))
+    return messages

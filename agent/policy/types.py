@@ -1,0 +1,74 @@
+"""What a dialogue policy step sees (the user's turn and the dialogue context) and what it returns (a reply).
+
+These types are the public plugin API too (``companion.plugins.api`` re-exports them): keep them small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from companion.agent.config.schema import Persona
+from companion.face.emotions import EmotionState
+from companion.perception.visitor import VisitorState
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    turn_id: int
+    text: str
+    source: Literal["voice", "text"]
+    t: float  # loop time the turn ended (end of speech, or when the text arrived)
+
+
+@dataclass
+class Exchange:
+    """One past turn: what the user said and what the robot said back (``interrupted``: cut off by the user)."""
+
+    user: str
+    robot: str
+    emotion: EmotionState | None = None
+    source: str = ""
+    interrupted: bool = False
+
+
+@dataclass
+class DialogueContext:
+    persona: Persona
+    history: list[Exchange] = field(default_factory=list)
+    visitor: VisitorState | None = None
+    emotion_inference: bool = True  # False: the visitor's affect must not be used (privacy, law)
+    crisis_active: bool = False  # set by the safety step; plugins are skipped while it is on
+    plugin_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # each plugin's own scratch space
+
+    def last_reply(self) -> Exchange | None:
+        return self.history[-1] if self.history else None
+
+    def state_for(self, plugin_name: str) -> dict[str, Any]:
+        return self.plugin_state.setdefault(plugin_name, {})
+
+
+@dataclass
+class Reply:
+    """A reply being produced: text pieces (emotion tags allowed inside) and the emotion it starts with."""
+
+    source: str  # "safety", "plugin:<name>", "llm", "fallback"
+    pieces: AsyncIterator[str]
+    emotion: EmotionState | None = None
+
+
+async def _iterate(pieces: Iterable[str]) -> AsyncIterator[str]:
+    for piece in pieces:
+        yield piece
+
+
+def fixed_reply(text: str, source: str, emotion: EmotionState | None = None) -> Reply:
+    """A reply whose whole text is known (safety lines, plugin scripts)."""
+    return Reply(source=source, pieces=_iterate([text]), emotion=emotion)
+
+
+class PolicyStep(Protocol):
+    async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply | None:
+        """A reply, or None to let the next step answer."""
+        ...

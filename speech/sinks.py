@@ -1,0 +1,133 @@
+"""Audio sinks: where the robot's voice goes. The playout scheduler writes to a sink in real time.
+
+``WavFileSink`` writes one wav file per reply (what a speaker would have played, gaps and fades included).
+``SpeakerSink`` plays through sounddevice when an output device exists. ``NullSink`` discards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import wave
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from companion.agent.errors import CompanionError
+
+log = logging.getLogger(__name__)
+
+
+class AudioSink(Protocol):
+    def begin(self, utterance_id: int, sample_rate: int) -> None: ...
+
+    def write(self, utterance_id: int, samples: np.ndarray) -> None:
+        """Float32 mono samples, in play order, written shortly before they are due."""
+        ...
+
+    def end(self, utterance_id: int, interrupted: bool) -> Path | None:
+        """The utterance is over; returns the file written, if any."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+class WavFileSink:
+    def __init__(self, directory: Path, prefix: str = "reply") -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self.written: list[Path] = []
+        self._open: dict[int, tuple[wave.Wave_write, Path]] = {}
+        self._count = 0
+
+    def begin(self, utterance_id: int, sample_rate: int) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CompanionError(f"cannot create the audio output folder {self.directory}: {error}") from None
+        self._count += 1
+        path = self.directory / f"{self.prefix}-{self._count:04d}.wav"
+        handle = wave.open(str(path), "wb")  # noqa: SIM115 - stays open across writes until end()
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(sample_rate)
+        self._open[utterance_id] = (handle, path)
+
+    def write(self, utterance_id: int, samples: np.ndarray) -> None:
+        entry = self._open.get(utterance_id)
+        if entry is not None:
+            entry[0].writeframes(to_int16(samples).tobytes())
+
+    def end(self, utterance_id: int, interrupted: bool) -> Path | None:
+        entry = self._open.pop(utterance_id, None)
+        if entry is None:
+            return None
+        entry[0].close()
+        self.written.append(entry[1])
+        return entry[1]
+
+    def close(self) -> None:
+        for utterance_id in list(self._open):
+            self.end(utterance_id, interrupted=True)
+
+
+class NullSink:
+    def begin(self, utterance_id: int, sample_rate: int) -> None:
+        return None
+
+    def write(self, utterance_id: int, samples: np.ndarray) -> None:
+        return None
+
+    def end(self, utterance_id: int, interrupted: bool) -> Path | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class SpeakerSink:
+    """Plays through the default output device. The playout paces writes, so a small blocking write is fine."""
+
+    def __init__(self, device: str | int | None = None) -> None:
+        try:
+            import sounddevice
+        except (ImportError, OSError) as error:
+            raise CompanionError(
+                f"no audio output available ({error})",
+                "install the audio extra (pip install 'companion-agent[audio]') and PortAudio (libportaudio2)",
+            ) from None
+        try:
+            sounddevice.check_output_settings(device=device, channels=1)
+        except Exception as error:
+            raise CompanionError(
+                f"no usable speaker ({error})", "set audio.output.sink: wav to write files instead"
+            ) from None
+        self._sd = sounddevice
+        self._device = device
+        self._stream: object | None = None
+        self._rate = 0
+
+    def begin(self, utterance_id: int, sample_rate: int) -> None:
+        if self._stream is None or self._rate != sample_rate:
+            self.close()
+            stream = self._sd.OutputStream(samplerate=sample_rate, channels=1, dtype="float32", device=self._device)
+            stream.start()
+            self._stream, self._rate = stream, sample_rate
+
+    def write(self, utterance_id: int, samples: np.ndarray) -> None:
+        if self._stream is not None:
+            self._stream.write(samples.reshape(-1, 1))  # type: ignore[attr-defined]
+
+    def end(self, utterance_id: int, interrupted: bool) -> Path | None:
+        return None
+
+    def close(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.close()  # type: ignore[attr-defined]
+            self._stream = None

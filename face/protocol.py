@@ -128,6 +128,11 @@ class ChannelLayout:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ProtocolError(f"bad channel layout: {error}") from None
+        for c in channels:
+            if not (c.minimum < c.maximum and c.minimum <= c.neutral <= c.maximum):
+                raise ProtocolError(f"channel {c.name!r}: needs min < max and neutral within them")
+        if len({c.name for c in channels}) != len(channels):
+            raise ProtocolError("channel layout names a channel twice")
         if not channels or len(channels) > MAX_CHANNELS:
             raise ProtocolError("channel layout must list 1..512 channels")
         layout = cls(channels)
@@ -210,8 +215,11 @@ def _decode_frame_json(payload: bytes, layout: ChannelLayout) -> Frame:
     data = _json_object(payload)
     if data.get("v") != PROTOCOL_VERSION:
         raise ProtocolError(f"unsupported frame version {data.get('v')!r}")
+    if "layout_id" in data and data["layout_id"] != layout.layout_id:
+        raise ProtocolError(f"frame layout {data['layout_id']!r} is not the announced layout {layout.layout_id:#010x}")
     try:
         seq, utterance_id, pts_ms = int(data["seq"]), int(data.get("utt", 0)), float(data["pts"])
+        flags = int(data.get("flags", 0))
         channels = data["ch"]
         if not isinstance(channels, dict):
             raise TypeError("ch must be an object")
@@ -227,7 +235,7 @@ def _decode_frame_json(payload: bytes, layout: ChannelLayout) -> Frame:
         raise ProtocolError(f"bad JSON frame: {error}") from None
     if not np.isfinite(pts_ms) or not np.all(np.isfinite(values)):
         raise ProtocolError("frame holds a value that is not a finite number")
-    return Frame(seq, utterance_id, pts_ms, values, int(data.get("flags", 0)), layout.layout_id)
+    return Frame(seq, utterance_id, pts_ms, values, flags, layout.layout_id)
 
 
 # --- commands ---------------------------------------------------------------------------------------------------
@@ -258,6 +266,7 @@ class Command:
     @classmethod
     def decode(cls, payload: bytes) -> Command:
         data = _json_object(payload)
+        _check_version(data)
         cmd = data.get("cmd")
         try:
             if cmd == "flush":
@@ -286,6 +295,7 @@ def encode_status(state: Literal["online", "offline"], **details: Any) -> bytes:
 
 def decode_status(payload: bytes) -> dict[str, Any]:
     data = _json_object(payload)
+    _check_version(data)
     if data.get("state") not in ("online", "offline"):
         raise ProtocolError(f"bad status state {data.get('state')!r}")
     return data
@@ -332,6 +342,11 @@ def decode_audio(payload: bytes) -> AudioPacket:
         raise ProtocolError("malformed audio packet")
     samples = np.frombuffer(payload, dtype="<i2", offset=AUDIO_HEADER.size)
     return AudioPacket(utterance_id, seq, pts_ms, rate, samples, flags)
+
+
+def _check_version(data: dict[str, Any]) -> None:
+    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version {data.get('v')!r}")
 
 
 def _json_object(payload: bytes) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 
 _SENTENCE_END = ".!?;:…"
 _SOFT_BREAK = ",–—"
-# A compact word list; SIM905 would turn it into 50 lines.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st jr sr vs etc eg ie approx no vol fig mt ft ca jan feb mar apr jun jul aug sep sept oct nov "  # noqa: SIM905
+    "mr mrs ms dr prof st jr sr vs etc eg ie approx no vol fig mt ft ca jan feb mar apr jun jul aug sep sept oct nov "
     "dec mon tue wed thu fri sat sun".split()
 )
 _WORD = re.compile(r"\S+")

@@ -32,7 +32,7 @@ class SpeechSegmenter:
     ) -> None:
         self.threshold = threshold
         self.neg_threshold = max(0.01, threshold - 0.15)
-        self._min_speech_s = min_speech_ms / 1000.0
+        self.min_speech_s = min_speech_ms / 1000.0
         self._preroll_samples = int(preroll_ms * INPUT_SAMPLE_RATE / 1000)
         self._max_samples = int(max_utterance_s * INPUT_SAMPLE_RATE)
         self._preroll: list[np.ndarray] = []
@@ -70,7 +70,7 @@ class SpeechSegmenter:
             return events
         if self._candidate_start is None:
             self._candidate_start = chunk.t
-        if end_t - self._candidate_start + 1e-9 >= self._min_speech_s:
+        if end_t - self._candidate_start + 1e-9 >= self.min_speech_s:
             onset = self._candidate_start
             self._begin_utterance(onset, chunk)
             events.append(SpeechEvent("started", onset))

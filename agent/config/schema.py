@@ -142,7 +142,9 @@ class TurnTakingConfig(Section):
     partial_interval_ms: int = Field(500, ge=100, description="how often partial transcripts are made")
     early_reply: bool = Field(True, description="start the LLM on a stable partial transcript")
     barge_in: bool = True
-    barge_in_min_speech_ms: int = Field(180, ge=0, description="user speech that long interrupts the robot")
+    barge_in_min_speech_ms: int = Field(
+        64, ge=0, description="user speech that long pauses the robot (two VAD chunks: the fade ends < 150 ms in)"
+    )
     backchannels: list[str] = Field(
         default_factory=lambda: [
             "mhm",

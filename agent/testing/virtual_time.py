@@ -9,8 +9,9 @@ polled first), but code that waits for worker threads should use real time: virt
 from __future__ import annotations
 
 import asyncio
+import functools
 import selectors
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -64,3 +65,14 @@ def run_in_virtual_time(coro: Coroutine[Any, Any, T]) -> T:
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+def virtual_time(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Decorate an ``async def`` test to run it on a fresh virtual-time loop (plain pytest, no plugin needed)."""
+
+    def run(*args: Any, **kwargs: Any) -> None:
+        run_in_virtual_time(test(*args, **kwargs))
+
+    # No __wrapped__: pytest must see a plain function, not the coroutine function (or an async plugin takes it).
+    functools.update_wrapper(run, test, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=())
+    return run

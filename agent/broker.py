@@ -1,0 +1,87 @@
+"""Connects the agent to its MQTT broker, or starts one in-process when none answers.
+
+mosquitto is the broker for deployments and tests. So that the demo runs on a bare laptop, an embedded broker
+(amqtt, pure Python, MQTT 3.1.1 only) is started on the configured loopback address when nothing answers there
+and ``broker.embedded_fallback`` is on. Other processes (``companion face``) can connect to it like to any broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from companion.agent.config.schema import BrokerConfig
+from companion.agent.errors import BrokerUnreachableError
+
+log = logging.getLogger(__name__)
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class BrokerHandle:
+    host: str
+    port: int
+    embedded: Any = None  # the amqtt Broker when we started one
+
+    async def close(self) -> None:
+        if self.embedded is not None:
+            with contextlib.suppress(Exception):
+                await self.embedded.shutdown()
+            self.embedded = None
+
+
+async def broker_answers(host: str, port: int, timeout_s: float) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+async def ensure_broker(config: BrokerConfig) -> BrokerHandle:
+    """A reachable broker: the configured one, or an embedded one when allowed. Raises BrokerUnreachableError."""
+    host, port = config.host, config.port
+    if await broker_answers(host, port, min(config.connect_timeout_s, 1.0)):
+        return BrokerHandle(host, port)
+    if not config.embedded_fallback:
+        raise BrokerUnreachableError(
+            f"no MQTT broker answers at {config.url}",
+            "start mosquitto (or your broker), set COMPANION_BROKER, or set broker.embedded_fallback: true",
+        )
+    if host not in _LOOPBACK:
+        raise BrokerUnreachableError(
+            f"no MQTT broker answers at {config.url}, and an embedded broker can only serve this machine",
+            "point broker.url at 127.0.0.1 to use the embedded broker, or start the remote broker",
+        )
+    embedded = await _start_embedded(host, port)
+    log.warning("no broker at %s: started an embedded one (amqtt) on %s:%d", config.url, host, port)
+    return BrokerHandle(host, port, embedded)
+
+
+async def _start_embedded(host: str, port: int) -> Any:
+    from amqtt.broker import Broker
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        broker = Broker(
+            {
+                "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+                "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+            }
+        )
+    try:
+        await broker.start()
+    except Exception as error:
+        raise BrokerUnreachableError(
+            f"no MQTT broker answers at mqtt://{host}:{port} and an embedded one could not start there ({error})",
+            "free the port, or start mosquitto",
+        ) from None
+    return broker

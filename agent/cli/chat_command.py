@@ -1,0 +1,50 @@
+"""``companion chat``: a typed conversation (the robot still speaks and moves its face)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from companion.agent.cli import add_config_argument
+from companion.agent.cli.output import EventPrinter
+from companion.agent.config import load_config
+from companion.agent.runner import RunOptions, open_session
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="talk to the robot by typing",
+        description=(
+            "A typed conversation with the active persona. Each reply is spoken (wav files, or the speaker) "
+            "and its face frames are published over MQTT, so `companion face` shows it. Without --say it reads "
+            "lines from standard input until end of file."
+        ),
+    )
+    add_config_argument(parser)
+    parser.add_argument("--say", action="append", metavar="TEXT", help="a line to say (repeat for several turns)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
+    parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
+    parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
+    parser.set_defaults(handler=run_chat)
+
+
+async def run_chat(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    printer = EventPrinter(config.active_persona.name, args.json)
+    options = RunOptions(publish_face=not args.no_face, greet=args.greet, on_event=printer)
+    async with open_session(config, options) as session:
+        if args.say:
+            for line in args.say:
+                await session.say(line)
+            return 0
+        interactive = sys.stdin.isatty()
+        while True:
+            if interactive:
+                print("> ", end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return 0
+            if line.strip():
+                await session.say(line.strip())

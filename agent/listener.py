@@ -1,0 +1,245 @@
+"""Listening: microphone chunks in, turn-taking decisions out.
+
+Per 32 ms chunk: cancel the robot's own echo, ask the VAD, gate what might still be the robot, and segment the
+user's speech. While the user speaks, partial transcripts are made every ``partial_interval_ms`` (when the
+speech-to-text worker is free). At each pause a *candidate* transcript is made for the speech so far; when a
+recent partial already covers nearly all of it, that partial serves instead, so no new whisper call delays the
+reply. The turn ends when the silence is long enough for what was said: ``end_of_turn_silence_ms`` after a
+complete-sounding phrase, ``unfinished_silence_ms`` after "I was wondering if ...".
+
+The listener only reports; the session (``TurnHandler``) decides about replies and barge-ins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from companion.agent.clock import Clock
+from companion.agent.config.schema import TurnTakingConfig
+from companion.agent.turn_rules import normalize, sounds_unfinished
+from companion.speech.echo import EchoCanceller, SelfHearingGate, rms
+from companion.speech.playout import Playout
+from companion.speech.segmenter import SpeechSegmenter
+from companion.speech.sinks import to_int16
+from companion.speech.sources import AudioSource
+from companion.speech.stt import SpeechToText
+from companion.speech.types import INPUT_SAMPLE_RATE, AudioChunk
+from companion.speech.vad import VoiceActivityDetector
+
+log = logging.getLogger(__name__)
+
+_PARTIAL_COVERS_S = 0.25  # a partial whose audio ends this close to the pause stands in for a new transcript
+_STABLE_PARTIAL_COVERS_S = 0.6
+
+
+class TurnHandler(Protocol):
+    def robot_audible(self, t: float) -> bool: ...
+
+    def on_speech_started(self, t: float) -> None: ...
+
+    def on_speech_paused(self, t: float) -> None: ...
+
+    def on_speech_resumed(self, t: float) -> None: ...
+
+    def on_partial(self, text: str, t: float) -> None: ...
+
+    def on_candidate(self, text: str, t: float) -> None:
+        """A transcript for everything said so far, during a pause: replies may start speculatively."""
+        ...
+
+    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float) -> None: ...
+
+
+@dataclass
+class _Transcription:
+    generation: int  # which pause it belongs to (pauses and resumptions count up)
+    audio_end_t: float  # the loop time its audio ends
+    text: str | None = None
+    done_t: float | None = None
+
+
+class Listener:
+    def __init__(
+        self,
+        stt: SpeechToText,
+        vad: VoiceActivityDetector,
+        echo: EchoCanceller,
+        playout: Playout,
+        clock: Clock,
+        config: TurnTakingConfig,
+        handler: TurnHandler,
+        store_audio_dir: Path | None = None,
+    ) -> None:
+        self.stt = stt
+        self.vad = vad
+        self.echo = echo
+        self.gate = SelfHearingGate()
+        self.playout = playout
+        self.clock = clock
+        self.config = config
+        self.handler = handler
+        self.store_audio_dir = store_audio_dir
+        self.segmenter = SpeechSegmenter(threshold=config.vad_threshold, min_speech_ms=config.min_speech_ms)
+        self._generation = 0
+        self._candidate: _Transcription | None = None
+        self._partial_in_flight: _Transcription | None = None
+        self._partials: list[_Transcription] = []
+        self._last_partial_start = -1e9
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stored = 0
+        self.turns_ended = 0
+
+    # --- the loop ---------------------------------------------------------------------------------------------
+
+    async def run(self, source: AudioSource) -> None:
+        """Listen until the source ends; a turn in progress at the end is finished (a file's last words count)."""
+        async for chunk in source.chunks(self.clock):
+            self.process(chunk)
+        await self._finish_at_end()
+
+    def process(self, chunk: AudioChunk) -> None:
+        now = self.clock.now()
+        reference = self.playout.reference(chunk.t, len(chunk.samples))
+        residual = self.echo.process(chunk.samples, reference)
+        probability = self.vad.probability(residual)
+        if rms(reference) > 1e-3:
+            probability = self.gate.user_speech_probability(residual, reference, probability)
+        robot = self.handler.robot_audible(chunk.t)
+        min_speech = self.config.barge_in_min_speech_ms if robot else self.config.min_speech_ms
+        self.segmenter.min_speech_s = min_speech / 1000.0
+        for event in self.segmenter.push(AudioChunk(residual, chunk.t), probability):
+            if event.kind == "started":
+                self._new_generation()
+                self.handler.on_speech_started(event.t)
+            elif event.kind == "resumed":
+                self._new_generation()
+                self.handler.on_speech_resumed(event.t)
+            else:
+                self.handler.on_speech_paused(event.t)
+                self._on_pause(event.t)
+        self._maybe_partial(now)
+        self._maybe_end_turn(now)
+
+    # --- transcripts ------------------------------------------------------------------------------------------
+
+    def _new_generation(self) -> None:
+        self._generation += 1
+        self._candidate = None
+
+    def _spawn(self, coroutine: object) -> None:
+        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("transcription failed: %s", task.exception())
+
+    def _on_pause(self, t: float) -> None:
+        generation = self._generation
+        in_flight = self._partial_in_flight
+        if in_flight is not None and in_flight.audio_end_t >= t - _PARTIAL_COVERS_S:
+            # A partial that is being made already covers this speech: adopt it as the candidate.
+            in_flight.generation = generation
+            self._candidate = in_flight
+            return
+        stable = self._stable_partial(t)
+        if stable is not None:
+            self.handler.on_candidate(stable, self.clock.now())
+        candidate = _Transcription(generation, t)
+        self._candidate = candidate
+        self._spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False))
+
+    def _stable_partial(self, pause_t: float) -> str | None:
+        """The last partial, if it agrees with the one before and reaches close to the pause."""
+        done = [p for p in self._partials if p.text is not None]
+        if len(done) < 2:
+            return None
+        last, before = done[-1], done[-2]
+        if last.audio_end_t < pause_t - _STABLE_PARTIAL_COVERS_S or not last.text:
+            return None
+        return last.text if normalize(last.text) == normalize(before.text or "") else None
+
+    def _maybe_partial(self, now: float) -> None:
+        if not self.segmenter.speaking or self._partial_in_flight is not None or getattr(self.stt, "busy", False):
+            return
+        if now - self._last_partial_start < self.config.partial_interval_ms / 1000.0 or self.segmenter.speech_s < 0.4:
+            return
+        self._last_partial_start = now
+        partial = _Transcription(-1, now)
+        self._partial_in_flight = partial
+        self._spawn(self._transcribe(partial, self.segmenter.audio(), partial=True))
+
+    async def _transcribe(self, job: _Transcription, audio: np.ndarray, partial: bool) -> None:
+        try:
+            transcript = await self.stt.transcribe(audio, partial=partial)
+        finally:
+            if job is self._partial_in_flight:
+                self._partial_in_flight = None
+        job.text = transcript.text
+        job.done_t = self.clock.now()
+        if partial:
+            self._partials = [*self._partials[-3:], job]
+            self.handler.on_partial(transcript.text, job.done_t)
+        if job.generation == self._generation and job is self._candidate:
+            self.handler.on_candidate(transcript.text, job.done_t)
+            self._maybe_end_turn(job.done_t)
+
+    # --- ending turns -----------------------------------------------------------------------------------------
+
+    def _maybe_end_turn(self, now: float, force: bool = False) -> None:
+        segmenter = self.segmenter
+        if not segmenter.in_utterance or segmenter.speaking:
+            return
+        candidate = self._candidate
+        if candidate is None or candidate.text is None or candidate.generation != self._generation:
+            return
+        needed_ms = self.config.unfinished_silence_ms if sounds_unfinished(candidate.text) else (
+            self.config.end_of_turn_silence_ms)  # fmt: skip
+        too_long = segmenter.speech_s >= self.config.max_turn_s
+        if not (force or too_long or segmenter.silence_s(now) * 1000.0 >= needed_ms):
+            return
+        end_of_speech = segmenter.last_speech_end or now
+        audio = segmenter.finish_utterance()
+        self._store(audio)
+        self._candidate = None
+        self._partials = []
+        self._generation += 1
+        self.turns_ended += 1
+        assert candidate.done_t is not None
+        self.handler.on_end_of_turn(candidate.text, end_of_speech, candidate.done_t, now)
+
+    async def _finish_at_end(self) -> None:
+        """The source ended: wait for transcripts in flight and end the turn in progress, if any."""
+        if self.segmenter.in_utterance and self.segmenter.speaking:
+            self.segmenter.speaking = False
+            self._on_pause(self.clock.now())
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self._maybe_end_turn(self.clock.now(), force=True)
+
+    def _store(self, audio: np.ndarray) -> None:
+        """Keep the user's speech only when privacy.store_audio allows it."""
+        if self.store_audio_dir is None or len(audio) == 0:
+            return
+        self.store_audio_dir.mkdir(parents=True, exist_ok=True)
+        self._stored += 1
+        path = self.store_audio_dir / f"user-{self._stored:04d}.wav"
+        with wave.open(str(path), "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(INPUT_SAMPLE_RATE)
+            handle.writeframes(to_int16(audio).tobytes())
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

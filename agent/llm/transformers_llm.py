@@ -1,0 +1,204 @@
+"""The transformers backend: a local causal LM streaming its reply from a worker thread.
+
+Speed matters most at the start of a reply, so two things are kept between turns:
+- the KV cache of the conversation so far. Each turn's prompt (system prompt + history + new user text) shares a
+  long prefix with the previous turn's prompt and reply; only the tokens after the common prefix are prefilled.
+- the thread budget: torch uses ``threads`` intra-op threads (set once, in the worker), leaving the other core
+  to speech-to-text and text-to-speech on a 2-core machine.
+
+Cancellation: a stopping criterion checks the cancel flag between tokens, so a barge-in frees the CPU at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from companion.agent.errors import ModelMissingError
+from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
+
+log = logging.getLogger(__name__)
+
+LogitsProcessorFactory = Callable[[int], Any]  # prompt length -> a transformers LogitsProcessor
+
+
+class TransformersLLM(ThreadedLanguageModel):
+    name = "transformers"
+
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int = 1,
+        dtype: str = "float32",
+        temperature: float = 0.7,
+        top_p: float = 0.9,
+        max_new_tokens: int = 96,
+        reuse_cache: bool = True,
+        logits_processor_factory: LogitsProcessorFactory | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        if not (model_path / "config.json").is_file():
+            raise ModelMissingError(
+                "language model", [model_path], "run `companion models fetch` (or set models.llm.path)"
+            )
+        self.model_path = model_path
+        self.threads = threads
+        self.dtype = dtype
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_new_tokens = max_new_tokens
+        self.reuse_cache = reuse_cache
+        self._logits_processor_factory = logits_processor_factory
+        self._seed = seed
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._cache: Any = None
+        self._cache_ids: list[int] = []
+        self.last_prefill_tokens = 0  # how many prompt tokens the last turn had to prefill (the rest was cached)
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # torch's thread count is process-wide; only this backend uses torch, so it is this model's budget.
+        torch.set_num_threads(self.threads)
+        hf_logging.disable_progress_bar()
+        self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        self._model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, self.dtype))
+        self._model.eval()
+        # transformers renamed `past_key_values` to `cache` during 5.x; use whichever this version takes.
+        self._cache_kw = "cache" if "cache" in inspect.signature(self._model.forward).parameters else "past_key_values"
+        if self._seed is not None:
+            torch.manual_seed(self._seed)
+
+    def prompt_ids(self, messages: Sequence[ChatMessage]) -> list[int]:
+        self._load()
+        text = self._tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in messages], add_generation_prompt=True, tokenize=False
+        )
+        return list(self._tokenizer(text, add_special_tokens=False).input_ids)
+
+    def _generate(
+        self,
+        messages: Sequence[ChatMessage],
+        max_new_tokens: int | None,
+        emit: Callable[[str], None],
+        cancelled: threading.Event,
+    ) -> None:
+        import torch
+        from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
+
+        ids = self.prompt_ids(messages)
+        cache = self._reusable_cache(ids)
+        self.last_prefill_tokens = len(ids) - (cache.get_seq_length() if cache is not None else 0)
+
+        class _Cancelled(StoppingCriteria):
+            def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> bool:
+                return cancelled.is_set()
+
+        streamer = _IncrementalDecoder(self._tokenizer, len(ids), emit)
+        kwargs: dict[str, Any] = {
+            "input_ids": torch.tensor([ids]),
+            "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
+            "max_new_tokens": max_new_tokens or self.max_new_tokens,
+            "streamer": streamer,
+            "stopping_criteria": StoppingCriteriaList([_Cancelled()]),
+            "return_dict_in_generate": True,
+            "pad_token_id": self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,
+        }
+        if self.temperature > 0:
+            kwargs.update(do_sample=True, temperature=self.temperature, top_p=self.top_p)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if cache is not None:
+            kwargs[self._cache_kw] = cache
+        if self._logits_processor_factory is not None:
+            kwargs["logits_processor"] = LogitsProcessorList([self._logits_processor_factory(len(ids))])
+        with torch.inference_mode():
+            output = self._model.generate(**kwargs)
+        streamer.finish()
+        self._remember_cache(output)
+
+    def _reusable_cache(self, ids: list[int]) -> Any:
+        """The previous turn's cache cut back to the prefix it shares with ``ids`` (None: start fresh)."""
+        if not self.reuse_cache or self._cache is None:
+            return None
+        common = 0
+        for a, b in zip(self._cache_ids, ids, strict=False):
+            if a != b:
+                break
+            common += 1
+        common = min(common, len(ids) - 1)  # at least one token must be fed to get logits
+        if common < 16:
+            return None
+        remove = self._cache.get_seq_length() - common
+        try:
+            if remove > 0:
+                # A negative argument removes that many tokens, in every transformers version that has crop().
+                self._cache.crop(-remove)
+        except (AttributeError, ValueError, NotImplementedError) as error:
+            log.debug("KV cache cannot be cropped (%s): full prefill", error)
+            return None
+        return self._cache
+
+    def _remember_cache(self, output: Any) -> None:
+        if not self.reuse_cache:
+            return
+        cache = getattr(output, "cache", None) if self._cache_kw == "cache" else output.past_key_values
+        if cache is None:
+            self._cache, self._cache_ids = None, []
+            return
+        # The last sampled token was never fed through the model, so the cache ends one token before the sequence.
+        length = cache.get_seq_length()
+        self._cache = cache
+        self._cache_ids = output.sequences[0][:length].tolist()
+
+
+class _IncrementalDecoder:
+    """A transformers streamer that emits text as soon as it decodes cleanly (no half UTF-8 characters)."""
+
+    def __init__(self, tokenizer: Any, prompt_length: int, emit: Callable[[str], None]) -> None:
+        self._tokenizer = tokenizer
+        self._prompt_length = prompt_length
+        self._emit = emit
+        self._tokens: list[int] = []
+        self._sent = 0
+        self._prompt_seen = False
+        self._stop_ids = set(_as_list(tokenizer.eos_token_id)) | {tokenizer.pad_token_id}
+
+    def put(self, value: Any) -> None:
+        values = value.reshape(-1).tolist()
+        if not self._prompt_seen:  # generate() first hands over the prompt
+            self._prompt_seen = True
+            if len(values) == self._prompt_length:
+                return
+        self._tokens.extend(t for t in values if t not in self._stop_ids)
+        self._flush(final=False)
+
+    def end(self) -> None:
+        self._flush(final=True)
+
+    def finish(self) -> None:
+        self._flush(final=True)
+
+    def _flush(self, final: bool) -> None:
+        text = self._tokenizer.decode(self._tokens, skip_special_tokens=True)
+        if not final and text.endswith("\ufffd"):
+            return  # a multi-byte character is not complete yet
+        if len(text) > self._sent:
+            self._emit(text[self._sent :])
+            self._sent = len(text)
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -1,0 +1,276 @@
+"""Turns one user turn into a spoken, lip-synced, emotional reply, and can pause, resume or cancel it.
+
+The pipeline for a reply: policy chain -> text pieces -> emotion tags out -> clauses -> text-to-speech ->
+playout + face. Stages overlap: the model keeps generating while the first clause is synthesized, and the
+second clause is synthesized while the first one plays.
+
+A reply can start *speculatively* (before the turn is certain to be over): it runs, but its audio waits behind
+a gate until the session commits it, and it leaves no trace if cancelled first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+from dataclasses import dataclass, field
+
+from companion.agent.clauses import ClauseChunker
+from companion.agent.clock import Clock
+from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, TextPiece
+from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, ReplyStarted
+from companion.agent.face_port import AgentFace
+from companion.agent.policy.chain import PolicyChain
+from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn
+from companion.agent.timing import TurnTimings
+from companion.face.emotions import EmotionState
+from companion.speech.playout import Playout, PlayoutResult, ScheduledClause
+from companion.speech.tts import TextToSpeech
+
+log = logging.getLogger(__name__)
+
+_SPEAKING_EMOTION_FLOOR = 0.15
+
+
+@dataclass
+class ActiveReply:
+    turn: UserTurn
+    utterance_id: int
+    timings: TurnTimings
+    gate: asyncio.Event
+    task: asyncio.Task[None] | None = None
+    source: str = ""
+    emotion: EmotionState | None = None
+    clauses: list[ScheduledClause] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    paused: bool = False
+    cancelled: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    result: PlayoutResult | None = None
+    remember: bool = True
+    silent_t: float | None = None  # when an interruption faded the reply out
+
+    @property
+    def committed(self) -> bool:
+        return self.gate.is_set()
+
+    def spoken_text(self, until: float | None = None) -> str:
+        """The clauses that started playing before ``until`` (all scheduled ones when None)."""
+        return " ".join(c.speech.text for c in self.clauses if until is None or c.start_t < until)
+
+
+class Responder:
+    def __init__(
+        self,
+        chain: PolicyChain,
+        context: DialogueContext,
+        tts: TextToSpeech,
+        playout: Playout,
+        face: AgentFace,
+        clock: Clock,
+        events: EventBus,
+        lookahead_s: float,
+        fade_ms: int,
+    ) -> None:
+        self.chain = chain
+        self.context = context
+        self.tts = tts
+        self.playout = playout
+        self.face = face
+        self.clock = clock
+        self.events = events
+        self.lookahead_s = lookahead_s
+        self.fade_ms = fade_ms
+        # Utterance ids start at a random point so a restarted agent's ids don't collide with buffered old ones.
+        self._ids = itertools.count(random.randint(1, 1 << 30))
+
+    @property
+    def baseline(self) -> EmotionState:
+        b = self.context.persona.emotion_baseline
+        return EmotionState(b.emotion, b.intensity)
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    def start(
+        self,
+        turn: UserTurn,
+        timings: TurnTimings,
+        committed: bool = True,
+        answer: Reply | None = None,
+        remember: bool = True,
+    ) -> ActiveReply:
+        """Start replying to ``turn`` (``answer``: a given reply, e.g. the greeting, instead of asking the chain;
+        ``remember``: add the exchange to the dialogue history)."""
+        reply = ActiveReply(turn, next(self._ids), timings, asyncio.Event(), remember=remember)
+        if committed:
+            reply.gate.set()
+        reply.task = asyncio.create_task(self._run(reply, answer), name=f"reply-{reply.utterance_id}")
+        return reply
+
+    def commit(self, reply: ActiveReply) -> None:
+        reply.gate.set()
+
+    def pause(self, reply: ActiveReply, t: float) -> float | None:
+        """Fade the reply out now and hold the rest (a possible barge-in). Returns when it is silent."""
+        if reply.paused or reply.cancelled or reply.done.is_set():
+            return None
+        reply.paused = True
+        silent_at = self.playout.pause(reply.utterance_id, t, self.fade_ms)
+        reply.silent_t = silent_at if silent_at is not None else t
+        self.face.interrupt(reply.utterance_id, silent_at if silent_at is not None else t)
+        return silent_at
+
+    def resume(self, reply: ActiveReply) -> None:
+        """The interruption was a backchannel or noise: go on, from the start of the clause that was cut."""
+        if not reply.paused or reply.cancelled:
+            return
+        reply.paused = False
+        reply.silent_t = None
+        retimed = self.playout.resume(reply.utterance_id, self.clock.now() + self.lookahead_s)
+        by_index = {c.index: c for c in retimed}
+        reply.clauses = [by_index.get(c.index, c) for c in reply.clauses]
+        for clause in retimed:
+            self.face.speech(clause)
+        if retimed:
+            self.face.conversation_state("speaking", retimed[0].start_t)
+
+    async def cancel(self, reply: ActiveReply, t: float) -> None:
+        """Stop the reply for good: model and TTS work, audio (with a short fade) and face frames."""
+        if reply.done.is_set():
+            return
+        reply.cancelled = True
+        silent_at = self.playout.cancel(reply.utterance_id, t, self.fade_ms)
+        if reply.silent_t is None:
+            reply.silent_t = silent_at if silent_at is not None else t
+        if not reply.paused:
+            self.face.interrupt(reply.utterance_id, silent_at if silent_at is not None else t)
+        if reply.task is not None and not reply.task.done():
+            reply.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reply.task
+
+    # --- the pipeline -----------------------------------------------------------------------------------------
+
+    async def _run(self, reply: ActiveReply, answer: Reply | None) -> None:
+        queue: asyncio.Queue[tuple[str, EmotionState] | None] = asyncio.Queue()
+        speaker: asyncio.Task[None] | None = None
+        try:
+            if answer is None:
+                answer = await self.chain.respond(reply.turn, self.context)
+            reply.source = answer.source
+            reply.timings.reply_source = answer.source
+            self.events.emit(ReplyStarted(self.clock.now(), reply.turn.turn_id, reply.utterance_id, answer.source))
+            speaker = asyncio.create_task(self._speak(reply, queue))
+            await self._produce_clauses(reply, answer, queue)
+            await queue.put(None)
+            await speaker
+            await reply.gate.wait()
+            self.playout.close(reply.utterance_id)
+            reply.result = await self.playout.wait_done(reply.utterance_id)
+        except asyncio.CancelledError:
+            self.playout.cancel(reply.utterance_id, self.clock.now(), self.fade_ms)
+            raise
+        finally:
+            if speaker is not None and not speaker.done():
+                speaker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await speaker
+            self._finish(reply)
+
+    async def _produce_clauses(
+        self, reply: ActiveReply, answer: Reply, queue: asyncio.Queue[tuple[str, EmotionState] | None]
+    ) -> None:
+        parser, chunker = EmotionTagParser(), ClauseChunker()
+        emotion = answer.emotion
+        timings = reply.timings
+
+        def queue_clause(text: str) -> None:
+            timings.mark("first_clause", self.clock.now())
+            queue.put_nowait((text, emotion or self.baseline))
+
+        async for piece in answer.pieces:
+            timings.mark("llm_first_token", self.clock.now())
+            for item in parser.feed(piece):
+                if isinstance(item, EmotionChange):
+                    emotion = item.state
+                elif isinstance(item, TextPiece):
+                    for clause in chunker.feed(item.text):
+                        queue_clause(clause)
+        for item in parser.close():
+            if isinstance(item, TextPiece):
+                for clause in chunker.feed(item.text):
+                    queue_clause(clause)
+            elif isinstance(item, EmotionChange):
+                emotion = item.state
+        for clause in chunker.close():
+            queue_clause(clause)
+        reply.emotion = emotion or self.baseline
+
+    async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None]) -> None:
+        timings = reply.timings
+        shown: EmotionState | None = None
+        while (item := await queue.get()) is not None:
+            text, emotion = item
+            speech = await self.tts.synthesize(text)
+            timings.mark("first_audio_ready", self.clock.now())
+            await reply.gate.wait()  # a speculative reply waits here until the turn is certain
+            if len(speech.samples) == 0:
+                continue
+            clause = self.playout.schedule(reply.utterance_id, speech, self.clock.now() + self.lookahead_s)
+            reply.clauses.append(clause)
+            reply.texts.append(text)
+            if reply.paused:
+                continue  # held by the playout; the face gets it if the reply resumes
+            timings.mark("first_audio_pts", clause.start_t)
+            if emotion != shown:
+                # While speaking, keep some expression even for a neutral tag: a dead face reads as a glitch.
+                visible = EmotionState(emotion.emotion, max(emotion.intensity, _SPEAKING_EMOTION_FLOOR))
+                self.face.emotion(visible, reply.utterance_id, clause.start_t)
+                shown = emotion
+            if len(reply.clauses) == 1:
+                self.face.conversation_state("speaking", clause.start_t)
+            self.face.speech(clause)
+            self.events.emit(
+                ClauseScheduled(
+                    self.clock.now(), reply.turn.turn_id, reply.utterance_id, text, emotion.emotion.value,
+                    emotion.intensity, clause.start_t, speech.duration_s,
+                )
+            )  # fmt: skip
+
+    def _finish(self, reply: ActiveReply) -> None:
+        if reply.done.is_set():
+            return
+        reply.done.set()
+        now = self.clock.now()
+        result = reply.result
+        interrupted = reply.cancelled or (result is not None and result.interrupted)
+        end_t = result.end_t if result is not None else now
+        reply.timings.mark("reply_done", end_t)
+        if not reply.committed:
+            return  # a speculative reply that never spoke leaves no trace
+        heard_until = (reply.silent_t if reply.silent_t is not None else end_t) if interrupted else None
+        spoken = reply.spoken_text(until=heard_until)
+        emotion = reply.emotion or self.baseline
+        if reply.remember:
+            self.context.history.append(Exchange(reply.turn.text, spoken, emotion, reply.source, interrupted))
+        if not interrupted:
+            # Back to the persona's resting face a moment after the reply.
+            self.face.emotion(self.baseline, 0, end_t + 1.0)
+            self.face.conversation_state("idle", end_t)
+        self.events.emit(
+            ReplyFinished(
+                now,
+                reply.turn.turn_id,
+                reply.utterance_id,
+                spoken,
+                emotion.emotion.value,
+                round(emotion.intensity, 3),
+                reply.source,
+                interrupted,
+                str(result.path) if result is not None and result.path else None,
+                reply.timings.since_end_of_speech_ms(),
+                reply.timings.end_of_speech,
+            )
+        )

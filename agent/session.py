@@ -1,0 +1,340 @@
+"""One robot's conversation: the asyncio loop that listens, watches, decides and answers.
+
+The session owns the turn-taking decisions; the listener reports what it hears, the responder produces replies:
+
+* User speech while the robot speaks pauses the reply at once (audio fades within ``fade_ms``, the face drops
+  the utterance's frames). When the user's burst ends, a backchannel ("mhm", "okay") or noise resumes the reply
+  from the start of the cut clause; anything else cancels it (model and TTS work included) and is answered.
+* At a pause the listener offers a candidate transcript; if it sounds complete the reply starts right away,
+  *speculatively*: it generates and synthesizes, but its audio waits until the turn is confirmed over, and it is
+  thrown away if the user goes on.
+* The face shows listening when the user starts, thinking when the turn ends, speaking with the first clause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from companion.agent.clock import Clock, LoopClock
+from companion.agent.config.schema import Config
+from companion.agent.events import (
+    BargeIn,
+    EventBus,
+    InterruptionResolved,
+    PartialTranscript,
+    ReplyFinished,
+    UserSpeechStarted,
+    UserTurnEvent,
+)
+from companion.agent.face_port import AgentFace
+from companion.agent.listener import Listener
+from companion.agent.llm.base import LanguageModel
+from companion.agent.loop_lag import LoopLagMonitor
+from companion.agent.metrics import Metrics
+from companion.agent.policy.chain import PolicyChain
+from companion.agent.policy.llm_step import LlmStep
+from companion.agent.policy.safety import SafetyStep
+from companion.agent.policy.types import DialogueContext, UserTurn, fixed_reply
+from companion.agent.responder import ActiveReply, Responder
+from companion.agent.timing import TurnTimings
+from companion.agent.turn_rules import is_backchannel, normalize, sounds_unfinished
+from companion.face.animator import FaceAnimator
+from companion.face.emotions import EmotionState
+from companion.face.publisher import FacePublisher, run_publisher_safely
+from companion.perception.perceiver import Perceiver
+from companion.perception.visitor import VisitorState
+from companion.plugins.api import Plugin
+from companion.speech.echo import EchoCanceller, PassThrough
+from companion.speech.playout import Playout
+from companion.speech.sinks import AudioSink, NullSink
+from companion.speech.sources import AudioSource
+from companion.speech.stt import SpeechToText
+from companion.speech.tts import TextToSpeech
+from companion.speech.vad import VoiceActivityDetector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SessionParts:
+    """The pieces a session runs on. ``companion.agent.assembly`` builds the real ones; tests pass fakes."""
+
+    tts: TextToSpeech
+    llm: LanguageModel
+    stt: SpeechToText | None = None
+    vad: VoiceActivityDetector | None = None
+    echo: EchoCanceller = field(default_factory=PassThrough)
+    sink: AudioSink = field(default_factory=NullSink)
+    publisher: FacePublisher | None = None
+    plugins: list[Plugin] = field(default_factory=list)
+    metrics: Metrics | None = None
+    animator: FaceAnimator | None = None
+
+
+class ConversationSession:
+    def __init__(
+        self, config: Config, parts: SessionParts, clock: Clock | None = None, events: EventBus | None = None
+    ) -> None:
+        self.config = config
+        self.parts = parts
+        self.clock = clock or LoopClock()
+        self.events = events or EventBus()
+        self.persona = config.active_persona
+        self.turn_config = config.turn_taking_for(self.persona)
+        self.context = DialogueContext(self.persona, emotion_inference=config.emotion_inference_enabled)
+        self.metrics = parts.metrics
+        llm_step = LlmStep(parts.llm, config.models.llm, on_error=self._on_llm_error)
+        self.chain = PolicyChain(SafetyStep(config.safety), parts.plugins, llm_step)
+        self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate)
+        animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
+        self.face = AgentFace(animator, parts.publisher)
+        baseline = self.persona.emotion_baseline
+        self.face.emotion(EmotionState(baseline.emotion, baseline.intensity), 0, self.clock.now())
+        self.responder = Responder(
+            self.chain, self.context, parts.tts, self.playout, self.face, self.clock, self.events,
+            config.face.lookahead_ms / 1000.0, self.turn_config.fade_ms,
+        )  # fmt: skip
+        if parts.publisher is not None:
+            parts.publisher.on_first_frame = self._on_first_frame
+        self.loop_lag = LoopLagMonitor()
+        self._turn_ids = itertools.count(1)
+        self._active: ActiveReply | None = None  # the committed reply that has the floor
+        self._speculative: ActiveReply | None = None  # started on a candidate transcript, not yet committed
+        self._interrupted: ActiveReply | None = None  # paused by user speech, waiting for the verdict
+        self._replies: dict[int, ActiveReply] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listener: Listener | None = None
+        self._background_tasks: set[asyncio.Future[None]] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.playout.run(), name="playout"))
+        self._tasks.append(asyncio.create_task(self.loop_lag.run(), name="loop-lag"))
+        if self.parts.publisher is not None:
+            await self.parts.publisher.announce()
+            self._tasks.append(asyncio.create_task(run_publisher_safely(self.parts.publisher), name="face-frames"))
+
+    async def close(self) -> None:
+        for reply in (self._speculative, self._active, self._interrupted):
+            if reply is not None:
+                await self.responder.cancel(reply, self.clock.now())
+        if self._listener is not None:
+            await self._listener.close()
+        await self.face.drain()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.parts.sink.close()
+        if self.parts.publisher is not None:
+            await self.parts.publisher.close()
+
+    async def wait_idle(self) -> None:
+        """Until no reply is pending or playing."""
+        while True:
+            pending = [r for r in (self._active, self._speculative, self._interrupted) if r and not r.done.is_set()]
+            if not pending:
+                return
+            await asyncio.wait([asyncio.ensure_future(r.done.wait()) for r in pending])
+
+    # --- typed input ------------------------------------------------------------------------------------------
+
+    async def greet(self) -> ReplyFinished | None:
+        if not self.persona.greeting:
+            return None
+        turn = UserTurn(next(self._turn_ids), "", "text", self.clock.now())
+        timings = TurnTimings(turn.turn_id, end_of_speech=turn.t, transcript_final=turn.t)
+        answer = fixed_reply(self.persona.greeting, "greeting")
+        return await self._run_to_end(self.responder.start(turn, timings, answer=answer, remember=False))
+
+    async def say(self, text: str) -> ReplyFinished:
+        """A typed turn: answered at once (it interrupts a reply still playing), returns when the reply ends."""
+        now = self.clock.now()
+        if self._active is not None and not self._active.done.is_set():
+            await self.responder.cancel(self._active, now)
+        turn = UserTurn(next(self._turn_ids), text, "text", now)
+        self.events.emit(UserTurnEvent(now, turn.turn_id, text, "text"))
+        self.face.conversation_state("thinking", now)
+        timings = TurnTimings(turn.turn_id, end_of_speech=now, transcript_final=now)
+        return await self._run_to_end(self._commit_new(turn, timings))
+
+    async def stop_speaking(self) -> None:
+        """Stop the current reply now (a fade, no resume), as an operator's "stop" button would."""
+        for reply in (self._active, self._interrupted):
+            if reply is not None and not reply.done.is_set():
+                await self.responder.cancel(reply, self.clock.now())
+
+    async def _run_to_end(self, reply: ActiveReply) -> ReplyFinished:
+        self._track(reply)
+        await reply.done.wait()
+        return await self.events.wait_for(ReplyFinished, lambda e: e.utterance_id == reply.utterance_id)
+
+    # --- voice input ------------------------------------------------------------------------------------------
+
+    async def listen(self, source: AudioSource) -> None:
+        """Listen to ``source`` until it ends, then wait for the last reply to finish playing."""
+        if self.parts.stt is None or self.parts.vad is None:
+            raise RuntimeError("listening needs speech-to-text and a VAD in the session parts")
+        store = self.config.audio.output.dir / "user-audio" if self.config.privacy.store_audio else None
+        self._listener = Listener(
+            self.parts.stt, self.parts.vad, self.parts.echo, self.playout, self.clock, self.turn_config, self, store
+        )
+        await self._listener.run(source)
+        await self.wait_idle()
+
+    def robot_audible(self, t: float) -> bool:
+        return self.playout.speaking_at(t)
+
+    def on_speech_started(self, t: float) -> None:
+        robot_speaking = self.robot_audible(t)
+        self.events.emit(UserSpeechStarted(self.clock.now(), robot_speaking))
+        self.face.conversation_state("listening", self.clock.now())
+        self._drop_speculative()
+        active = self._active
+        if active is None or active.done.is_set() or not self.turn_config.barge_in or self._interrupted is active:
+            return
+        now = self.clock.now()
+        silent_at = self.responder.pause(active, now)
+        self._interrupted = active
+        self.events.emit(BargeIn(now, active.utterance_id, t, silent_at))
+        if self.metrics is not None:
+            self.metrics.count_barge_in()
+
+    def on_speech_paused(self, t: float) -> None:
+        return None
+
+    def on_speech_resumed(self, t: float) -> None:
+        self._drop_speculative()  # the user goes on: what was prepared answers a sentence they did not finish
+        self.face.conversation_state("listening", self.clock.now())
+
+    def on_partial(self, text: str, t: float) -> None:
+        self.events.emit(PartialTranscript(t, text))
+
+    def on_candidate(self, text: str, t: float) -> None:
+        if not self.turn_config.early_reply or self._interrupted is not None:
+            return
+        if not normalize(text) or sounds_unfinished(text):
+            return
+        if self._active is not None and not self._active.done.is_set():
+            return  # the robot still has the floor; the end of the turn decides
+        speculative = self._speculative
+        if speculative is not None:
+            if normalize(speculative.turn.text) == normalize(text):
+                return  # already preparing exactly this
+            self._drop_speculative()
+        turn = UserTurn(next(self._turn_ids), text, "voice", t)
+        timings = TurnTimings(turn.turn_id)
+        self._speculative = self._track(self.responder.start(turn, timings, committed=False))
+
+    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float) -> None:
+        interrupted, self._interrupted = self._interrupted, None
+        if interrupted is not None and not interrupted.done.is_set():
+            if is_backchannel(text, self.turn_config.backchannels):
+                self._resolve_false_interruption(interrupted, text)
+                self._drop_speculative()
+                return
+            self._background(self.responder.cancel(interrupted, t))
+            self.events.emit(InterruptionResolved(t, interrupted.utterance_id, "interrupted", text))
+        if not normalize(text):
+            self._drop_speculative()  # noise, a cough: nothing to answer
+            self.face.conversation_state("idle", t)
+            return
+        self.face.conversation_state("thinking", t)
+        speculative, self._speculative = self._speculative, None
+        if speculative is not None and normalize(speculative.turn.text) == normalize(text):
+            turn = speculative.turn
+            speculative.timings.end_of_speech = end_of_speech_t
+            speculative.timings.transcript_final = transcript_t
+            self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
+            self._active = speculative
+            self.responder.commit(speculative)
+            return
+        if speculative is not None:
+            self._background(self.responder.cancel(speculative, t))
+        turn = UserTurn(next(self._turn_ids), text, "voice", end_of_speech_t)
+        self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
+        timings = TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=transcript_t)
+        self._commit_new(turn, timings)
+
+    def _resolve_false_interruption(self, reply: ActiveReply, text: str) -> None:
+        now = self.clock.now()
+        if self.turn_config.resume_after_false_interruption:
+            self.responder.resume(reply)
+            kind = "resumed"
+        else:
+            self._background(self.responder.cancel(reply, now))
+            kind = "dropped"
+        self.events.emit(InterruptionResolved(now, reply.utterance_id, kind, text))
+        if self.metrics is not None:
+            self.metrics.count_false_interruption()
+            if normalize(text):
+                self.metrics.count_backchannel()
+
+    # --- perception -------------------------------------------------------------------------------------------
+
+    async def watch(self, perceiver: Perceiver) -> None:
+        """Follow the visitor: their affect goes into the dialogue context, their face draws the robot's gaze."""
+        await perceiver.run(self.on_visitor)
+
+    def on_visitor(self, state: VisitorState) -> None:
+        self.context.visitor = state
+        if state.present and state.gaze is not None:
+            self.face.gaze(*state.gaze)
+        else:
+            self.face.gaze(None, None)
+
+    # --- bookkeeping ------------------------------------------------------------------------------------------
+
+    def _commit_new(self, turn: UserTurn, timings: TurnTimings) -> ActiveReply:
+        reply = self._track(self.responder.start(turn, timings, committed=True))
+        self._active = reply
+        return reply
+
+    def _drop_speculative(self) -> None:
+        speculative, self._speculative = self._speculative, None
+        if speculative is not None:
+            self._background(self.responder.cancel(speculative, self.clock.now()))
+
+    def _track(self, reply: ActiveReply) -> ActiveReply:
+        self._replies[reply.utterance_id] = reply
+        assert reply.task is not None
+        reply.task.add_done_callback(lambda _task: self._on_reply_done(reply))
+        return reply
+
+    def _on_reply_done(self, reply: ActiveReply) -> None:
+        self._replies.pop(reply.utterance_id, None)
+        if self._active is reply:
+            self._active = None
+        if not reply.committed:
+            return
+        timings = reply.timings
+        if self.config.metrics.log_turn_timings and timings.end_of_speech is not None:
+            log.info("turn %d timings (ms after end of speech): %s", timings.turn_id, timings.since_end_of_speech_ms())
+        if self.metrics is not None:
+            self.metrics.observe_turn(timings)
+            self.metrics.set_loop_lag(self.loop_lag.stats())
+
+    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a cancellation without blocking the caller (a listener callback); keep a reference until done."""
+        task = asyncio.ensure_future(coroutine)
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    def _on_first_frame(self, utterance_id: int, t: float) -> None:
+        reply = self._replies.get(utterance_id)
+        if reply is not None:
+            reply.timings.mark("first_frame_published", t)
+
+    def _on_llm_error(self, error: Exception) -> None:
+        if self.metrics is not None:
+            self.metrics.count_llm_error()
+
+    @property
+    def output_dir(self) -> Path:
+        return self.config.audio.output.dir

@@ -15,7 +15,7 @@ from companion.agent.clock import Clock
 from companion.agent.config.schema import Config
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
-from companion.agent.models.registry import affect_model_path, llm_model_path, stt_model_path, tts_voice_path
+from companion.agent.models.registry import llm_model_path, stt_model_path, tts_voice_path
 from companion.agent.session import SessionParts
 from companion.face.animator import FaceAnimator
 from companion.face.mqtt_link import MqttLink
@@ -147,25 +147,7 @@ def build_perceiver(config: Config, video: Path | None, *, realtime: bool = True
     """Perception for a video file (``video``) or the configured camera; None when there is neither."""
     if not config.perception.enabled:
         return None
-    from companion.perception.affect import OnnxAffectModel
-    from companion.perception.faces import HaarFaceDetector, HaarSmileDetector
     from companion.perception.video import open_video_source
 
     source = open_video_source(video, config.perception.camera if video is None else None)
-    if source is None:
-        return None
-    affect_path = affect_model_path(config.models) if config.emotion_inference_enabled else None
-    affect = config.models.affect
-    model = (
-        OnnxAffectModel(affect_path, affect.labels, affect.input_size, affect.grayscale, affect.threads)
-        if affect_path is not None
-        else None
-    )
-    return Perceiver(
-        source,
-        HaarFaceDetector(min_face_px=config.perception.min_face_px),
-        model,
-        config,
-        smile_detector=HaarSmileDetector(),
-        realtime=realtime,
-    )
+    return None if source is None else Perceiver.from_config(config, source, realtime=realtime)

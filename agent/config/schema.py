@@ -109,6 +109,7 @@ class AffectConfig(Section):
     )
     input_size: int = Field(64, ge=8, le=512)
     grayscale: bool = True
+    pixel_scale: float = Field(1.0 / 255.0, gt=0.0, description="pixel multiplier: 1/255 for [0,1] inputs, 1 for raw")
     threads: int = Field(1, ge=1, le=16)
 
 
@@ -194,6 +195,8 @@ class PerceptionConfig(Section):
         None, description="null: on, except where privacy.deployment is workplace or education"
     )
     smoothing_s: float = Field(1.0, ge=0.0, description="time constant of the affect smoothing")
+    fov_deg: float = Field(60.0, gt=10.0, lt=179.0, description="the camera's horizontal field of view")
+    mirrored: bool = Field(False, description="true if the camera delivers mirrored (selfie) images")
     min_face_px: int = Field(48, ge=16)
     threads: int = Field(1, ge=1, le=16)
 

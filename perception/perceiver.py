@@ -1,0 +1,218 @@
+"""The perception loop: frames in, ``VisitorState`` out, in a worker thread of its own.
+
+Reading a frame blocks and analysing it (face detection, affect, smile) takes milliseconds, so the whole loop
+runs in one dedicated thread and hands each new state to the event loop. It analyses at most
+``perception.fps`` frames a second and skips frames rather than falling behind: a robot should react to the
+visitor as they are now, not work through a backlog. A file is paced in real time by default, as if a camera
+were filming it; ``realtime=False`` runs it as fast as the CPU allows (tests, batch analysis), with the same
+frames analysed.
+
+Privacy: frames and face crops live only in memory while one frame is analysed; nothing is stored, written or
+sent anywhere. (``privacy.store_video`` and ``privacy.store_face_crops`` exist in the config, but storing is not
+implemented.) When emotion inference is off (``Config.emotion_inference_enabled``, e.g. in a workplace or school
+deployment) the affect model is never run, whatever model was passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from companion.agent.config.schema import Config
+from companion.perception.affect import AffectModel, OnnxAffectModel
+from companion.perception.faces import FaceDetector, HaarFaceDetector, HaarSmileDetector, SmileDetector
+from companion.perception.video import VideoSource
+from companion.perception.visitor import VisitorState, VisitorTracker
+
+log = logging.getLogger(__name__)
+
+# Frame times from a container are rounded to milliseconds: compare with this much slack.
+_TIME_SLACK_S = 1e-3
+# How long a stopped run waits for the worker to finish its frame (a camera read can block for one frame time).
+_STOP_WAIT_S = 2.0
+
+
+@dataclass
+class PerceptionStats:
+    """Counters for one run, for benchmarks and logs."""
+
+    frames_read: int = 0
+    frames_analysed: int = 0
+    frames_late: int = 0  # dropped because real-time pacing had fallen behind them
+    analysis_s_total: float = 0.0
+    analysis_s_max: float = 0.0
+
+    @property
+    def mean_analysis_ms(self) -> float:
+        return 1000.0 * self.analysis_s_total / self.frames_analysed if self.frames_analysed else 0.0
+
+
+class Perceiver:
+    """Runs a video source through face detection, affect and gestures into ``VisitorState`` updates.
+
+    ``affect_model`` may be None (face detection only). A Perceiver runs once: ``run`` closes the source when it
+    ends. The detector and models are called from the worker thread only, one frame at a time.
+    """
+
+    def __init__(
+        self,
+        source: VideoSource,
+        detector: FaceDetector,
+        affect_model: AffectModel | None,
+        config: Config,
+        *,
+        smile_detector: SmileDetector | None = None,
+        realtime: bool = True,
+        tracker: VisitorTracker | None = None,
+    ) -> None:
+        self._source = source
+        self._detector = detector
+        # Emotion inference switched off means the model is never run, not run and hidden.
+        self._affect_model = affect_model if config.emotion_inference_enabled else None
+        self._smile_detector = smile_detector
+        self._fps = config.perception.fps
+        self._cv_threads = config.perception.threads
+        self._realtime = realtime
+        perception = config.perception
+        self._tracker = tracker or VisitorTracker(
+            smoothing_s=perception.smoothing_s, fov_deg=perception.fov_deg, mirrored=perception.mirrored
+        )
+        self.stats = PerceptionStats()
+        if config.privacy.store_video or config.privacy.store_face_crops:
+            # Say so rather than let a deployment believe it keeps recordings it does not have.
+            log.warning("privacy.store_video / store_face_crops are set, but storing video is not implemented")
+
+    @classmethod
+    def from_config(cls, config: Config, source: VideoSource, *, realtime: bool = True) -> Perceiver:
+        """The default pipeline: Haar face and smile detectors, and the configured affect model if allowed."""
+        affect: AffectModel | None = None
+        if config.emotion_inference_enabled and config.models.affect.path is not None:
+            affect = OnnxAffectModel.from_config(config.models.affect)
+        return cls(
+            source,
+            HaarFaceDetector(min_face_px=config.perception.min_face_px),
+            affect,
+            config,
+            smile_detector=HaarSmileDetector(),
+            realtime=realtime,
+        )
+
+    @property
+    def emotion_inference(self) -> bool:
+        return self._affect_model is not None
+
+    def analyse(self, image: np.ndarray, t: float) -> VisitorState:
+        """Analyse one BGR frame seen at loop time ``t`` (blocking; called from the worker thread)."""
+        started = time.perf_counter()
+        height, width = image.shape[:2]
+        faces = self._detector.detect(image)
+        face = self._tracker.select(faces, width)
+        probabilities = None
+        smiling = None
+        if face is not None:
+            crop = face.crop(image)  # a view into the frame, dropped with it
+            if self._affect_model is not None and crop.size:
+                probabilities = self._affect_model.predict(crop)
+            if self._smile_detector is not None:
+                smiling = self._smile_detector.smiling(image, face)
+        state = self._tracker.update(t, (width, height), face, len(faces), probabilities, smiling)
+        elapsed = time.perf_counter() - started
+        self.stats.frames_analysed += 1
+        self.stats.analysis_s_total += elapsed
+        self.stats.analysis_s_max = max(self.stats.analysis_s_max, elapsed)
+        return state
+
+    async def run(self, on_update: Callable[[VisitorState], None]) -> None:
+        """Analyse frames until the source ends or this task is cancelled; ``on_update`` runs on the loop thread.
+
+        State times (``updated_t``, ``gesture_t``) are loop seconds: a camera frame's capture time, or for a file
+        the loop time at which the run started plus the frame's video time (with ``realtime=False`` these run
+        ahead of the clock). Errors in the worker (a camera that stops) are raised here.
+        """
+        loop = asyncio.get_running_loop()
+        stopping = threading.Event()
+        finished: asyncio.Future[None] = loop.create_future()
+
+        def deliver(state: VisitorState) -> None:
+            if not stopping.is_set():  # nothing arrives after run() has returned
+                on_update(state)
+
+        def emit(state: VisitorState) -> None:
+            loop.call_soon_threadsafe(deliver, state)
+
+        def settle(error: BaseException | None) -> None:
+            if finished.done():
+                return
+            if error is None:
+                finished.set_result(None)
+            else:
+                finished.set_exception(error)
+
+        def work() -> None:
+            error: BaseException | None = None
+            try:
+                # The live-source offset: capture times are time.monotonic(), states are loop time.
+                self._work(emit, stopping, live_offset=loop.time() - time.monotonic(), start_t=loop.time())
+            except BaseException as caught:  # handed to run(), raised there
+                error = caught
+            finally:
+                # Released by the thread that used it, and before run() returns.
+                self._source.close()
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+                loop.call_soon_threadsafe(settle, error)
+
+        # A daemon thread, so a camera read that never returns cannot keep the process alive at exit.
+        thread = threading.Thread(target=work, name=f"perception-{self._source.name}", daemon=True)
+        thread.start()
+        try:
+            await asyncio.shield(finished)
+        finally:
+            stopping.set()
+            if not finished.done():
+                # A worker stuck in a read past this is abandoned (a daemon thread); its source stays open.
+                await asyncio.wait([finished], timeout=_STOP_WAIT_S)
+
+    def _work(
+        self, emit: Callable[[VisitorState], None], stopping: threading.Event, live_offset: float, start_t: float
+    ) -> None:
+        # OpenCV's thread pool is process-wide: this sets the budget for every OpenCV call in the process.
+        cv2.setNumThreads(self._cv_threads)
+        interval = 1.0 / self._fps
+        next_due: float | None = None
+        first_t: float | None = None
+        wall_start = time.monotonic()
+        while not stopping.is_set():
+            frame = self._source.read()
+            if frame is None:
+                return
+            self.stats.frames_read += 1
+            if next_due is not None and frame.t < next_due - _TIME_SLACK_S:
+                continue  # over the analysis rate: skip
+            if self._source.live:
+                t = frame.t + live_offset
+            else:
+                if first_t is None:
+                    first_t, wall_start = frame.t, time.monotonic()
+                media_t = frame.t - first_t
+                t = start_t + media_t
+                if self._realtime:
+                    ahead = media_t - (time.monotonic() - wall_start)
+                    if ahead > 0 and stopping.wait(ahead):
+                        return
+                    if -ahead > interval:
+                        self.stats.frames_late += 1
+                        continue  # analysis fell behind the video: catch up instead of analysing the past
+            # Keep a steady rate on the source's timeline; after a gap, restart it from this frame.
+            if next_due is None or frame.t >= next_due + interval:
+                next_due = frame.t + interval
+            else:
+                next_due += interval
+            emit(self.analyse(frame.image, t))

@@ -1,0 +1,190 @@
+"""The visitor as the agent sees them: where they are, where to look, how they seem, what their head just did.
+
+``VisitorTracker`` turns per-frame observations (the face boxes, the affect model's probabilities, the smile cue)
+into a steady ``VisitorState``: it picks the visitor among the faces, smooths affect and smile, recognises head
+gestures, and bridges short detector misses so the robot's gaze does not drop every time a frame has no face.
+It is pure logic on explicit times; the ``Perceiver`` feeds it from its worker thread.
+
+Coordinates and angles. The camera sits on the robot and looks where the robot looks. In the camera's ordinary
+(unmirrored) image, the image's left is the robot's left: a face on the image's right side is to the robot's
+RIGHT. (It is the visitor's left hand that appears on the image's right.) Angles follow the robot's frame:
+positive yaw = toward the robot's left, positive pitch = up. So a face right of the image centre gives a negative
+gaze yaw, a face above the centre a positive pitch. A camera that delivers mirrored ("selfie") images would turn
+this around: pass ``mirrored=True`` and the tracker flips the image first. Gaze angles come from a pinhole camera
+of ``fov_deg`` horizontal field of view (60 by default, typical of webcams) and ignore the few centimetres
+between the camera and the robot's eyes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from companion.face.emotions import Emotion
+from companion.perception.affect import AffectSmoother
+from companion.perception.faces import FaceBox
+from companion.perception.gestures import Gesture, GestureDetector, HeadPose
+
+CAMERA_FOV_DEG = 60.0
+
+
+@dataclass(frozen=True)
+class VisitorState:
+    present: bool  # a visitor's face is in view (or was, less than `absent_after_s` ago)
+    updated_t: float  # loop seconds of the frame this state comes from
+    face_center: tuple[float, float] | None = None  # normalized image coordinates: (0, 0) top-left, (1, 1) bottom-right
+    face_size: float | None = None  # the face box's width / the image width: larger is closer
+    gaze: tuple[float, float] | None = None  # (yaw, pitch) degrees for the robot's eyes to look at the visitor
+    head_pose: HeadPose | None = None  # the visitor's head turn and tilt, in the robot's frame, for mirroring
+    affect: Emotion | None = None  # None: no face, no affect model, or emotion inference switched off
+    affect_confidence: float = 0.0  # the smoothed probability of `affect`
+    affect_probabilities: dict[Emotion, float] = field(default_factory=dict)  # smoothed; empty when `affect` is None
+    smiling: bool = False
+    gesture: Gesture | None = None  # the last head gesture of this visitor
+    gesture_t: float | None = None  # when it was recognised (loop seconds)
+    faces: int = 0  # faces in the latest frame (the visitor plus bystanders)
+
+    @classmethod
+    def absent(cls, t: float, faces: int = 0) -> VisitorState:
+        return cls(present=False, updated_t=t, faces=faces)
+
+
+def gaze_angles(center: tuple[float, float], frame_size: tuple[int, int], fov_deg: float) -> tuple[float, float]:
+    """(yaw, pitch) degrees toward a pixel of an unmirrored camera image (see the module docstring for signs)."""
+    width, height = frame_size
+    focal = (width / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    yaw = -math.degrees(math.atan((center[0] - width / 2.0) / focal))
+    pitch = -math.degrees(math.atan((center[1] - height / 2.0) / focal))
+    return yaw, pitch
+
+
+class VisitorTracker:
+    """Fuses per-frame observations into ``VisitorState``; one instance per video stream."""
+
+    def __init__(
+        self,
+        smoothing_s: float = 1.0,
+        fov_deg: float = CAMERA_FOV_DEG,
+        mirrored: bool = False,
+        absent_after_s: float = 1.0,
+        smile_smoothing_s: float = 0.3,
+        gestures: GestureDetector | None = None,
+    ) -> None:
+        self.fov_deg = fov_deg
+        self.mirrored = mirrored
+        self.absent_after_s = absent_after_s  # a face detector misses frames; don't lose the visitor over one
+        self.smile_smoothing_s = smile_smoothing_s
+        self._affect = AffectSmoother(smoothing_s)
+        self._gestures = gestures or GestureDetector()
+        self._box: FaceBox | None = None  # the visitor's last box, as the robot sees it (unmirrored)
+        self._last_seen: float | None = None
+        self._smile = 0.0
+        self._smile_t: float | None = None
+        self._smiling = False
+        self._gesture: tuple[Gesture, float] | None = None
+        self._state: VisitorState | None = None
+
+    def select(self, faces: Sequence[FaceBox], frame_width: int) -> FaceBox | None:
+        """The visitor among ``faces`` (in image coordinates): the one already followed, if it is still about as
+        large as the largest face, else the largest (the nearest person)."""
+        if not faces:
+            return None
+        largest = max(faces, key=lambda face: face.area)
+        if self._box is not None:
+            for face in faces:
+                if self._oriented(face, frame_width).iou(self._box) >= 0.3 and face.area >= 0.5 * largest.area:
+                    return face  # keep looking at the same person rather than flipping between two
+        return largest
+
+    def _oriented(self, face: FaceBox, frame_width: int) -> FaceBox:
+        if not self.mirrored:
+            return face
+        return FaceBox(frame_width - face.x - face.w, face.y, face.w, face.h)
+
+    def _forget_visitor(self) -> None:
+        self._affect.reset()
+        self._gestures.reset()
+        self._box = None
+        self._smile = 0.0
+        self._smile_t = None
+        self._smiling = False
+        self._gesture = None
+
+    def update(
+        self,
+        t: float,
+        frame_size: tuple[int, int],
+        face: FaceBox | None,
+        faces: int = 1,
+        probabilities: Mapping[Emotion, float] | None = None,
+        smiling: bool | None = None,
+    ) -> VisitorState:
+        """The state after a frame seen at ``t`` (loop seconds) of ``frame_size`` (width, height) pixels.
+
+        ``face`` is the visitor's box from ``select`` (None: no face), ``probabilities`` the affect model's output
+        for it (None: not run), ``smiling`` the smile cue (None: not run).
+        """
+        if face is None:
+            return self._no_face(t, faces)
+        width, height = frame_size
+        box = self._oriented(face, width)
+        if self._box is not None and not self._same_person(self._box, box):
+            self._forget_visitor()
+        self._box = box
+        self._last_seen = t
+
+        event = self._gestures.update(t, box.center, float(box.w))
+        if event is not None:
+            self._gesture = (event.kind, event.t)
+        estimate = self._affect.update(t, probabilities) if probabilities is not None else self._affect.current
+        if smiling is not None:
+            self._update_smile(t, smiling)
+
+        cx, cy = box.center
+        self._state = VisitorState(
+            present=True,
+            updated_t=t,
+            face_center=(cx / width, cy / height),
+            face_size=box.w / width,
+            gaze=gaze_angles((cx, cy), (width, height), self.fov_deg),
+            head_pose=self._gestures.pose,
+            affect=estimate.emotion if estimate else None,
+            affect_confidence=estimate.confidence if estimate else 0.0,
+            affect_probabilities=estimate.probabilities if estimate else {},
+            smiling=self._smiling,
+            gesture=self._gesture[0] if self._gesture else None,
+            gesture_t=self._gesture[1] if self._gesture else None,
+            faces=faces,
+        )
+        return self._state
+
+    def _no_face(self, t: float, faces: int) -> VisitorState:
+        if self._state is not None and self._last_seen is not None and t - self._last_seen < self.absent_after_s:
+            # Bridge a detector miss: the visitor is still there, where we last saw them.
+            self._state = replace(self._state, updated_t=t, faces=faces)
+            return self._state
+        self._forget_visitor()
+        self._last_seen = None
+        self._state = VisitorState.absent(t, faces)
+        return self._state
+
+    @staticmethod
+    def _same_person(previous: FaceBox, box: FaceBox) -> bool:
+        # At 10 frames a second a face moves far less than its own size between frames; a jump is someone else.
+        (px, py), (cx, cy) = previous.center, box.center
+        return math.hypot(cx - px, cy - py) <= (previous.w + box.w) / 2.0
+
+    def _update_smile(self, t: float, smiling: bool) -> None:
+        # The smile cascade flickers frame to frame: average it briefly, switch with hysteresis (0.6 on, 0.4 off).
+        value = 1.0 if smiling else 0.0
+        if self._smile_t is None or self.smile_smoothing_s == 0:
+            self._smile = value
+        else:
+            weight = 1.0 - math.exp(-max(0.0, t - self._smile_t) / self.smile_smoothing_s)
+            self._smile += weight * (value - self._smile)
+        self._smile_t = t if self._smile_t is None else max(self._smile_t, t)
+        if self._smiling and self._smile < 0.4:
+            self._smiling = False
+        elif not self._smiling and self._smile > 0.6:
+            self._smiling = True

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.broker import Broker, start_mosquitto
+
+if TYPE_CHECKING:
+    from companion.agent.models.tiny import TinyModels
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +28,11 @@ def fresh_broker(tmp_path: Path) -> Iterator[Broker]:
     started = start_mosquitto(tmp_path)
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    """The tiny offline models and their config, built once per test session (about 5 s)."""
+    from companion.agent.models.tiny import make_tiny_models
+
+    return make_tiny_models(tmp_path_factory.mktemp("tiny-models"), seed=0)

@@ -52,7 +52,6 @@ REPLY = (
     "[happy] That is a great question. The dinosaurs are on the first floor, right next to the big whale "
     "skeleton, and the fossils are just behind them."
 )
-DEFAULT_MODELS_DIR = Path("~/.cache/companion/bench-models").expanduser()
 
 
 @dataclass
@@ -278,30 +277,7 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     )
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "latency",
-        help="voice-to-voice latency, real-size models, against a naive pipeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--turns", type=int, default=10, help="measured turns (default 10)")
-    parser.add_argument("--warmup", type=int, default=1, help="turns run first and not counted (default 1)")
-    parser.add_argument(
-        "--models-dir",
-        type=lambda text: Path(text).expanduser(),
-        default=DEFAULT_MODELS_DIR,
-        help="where the bench models are cached (default ~/.cache/companion/bench-models)",
-    )
-    parser.add_argument("--stt-threads", type=int, default=1)
-    parser.add_argument("--llm-threads", type=int, default=2)
-    parser.add_argument("--tts-threads", type=int, default=1)
-    parser.add_argument("--lookahead-ms", type=int, default=150, help="face lookahead (audio starts this far out)")
-    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    parser.set_defaults(handler=_main)
-
-
-async def _main(args: argparse.Namespace) -> int:
+async def main(args: argparse.Namespace) -> int:
     result = await run_latency_bench(args)
     if args.json:
         print(json.dumps(asdict(result)))

@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--wav", type=Path, help="an audio file to hear instead of the microphone")
     parser.add_argument("--video", type=Path, help="a video file to watch instead of the camera")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
+    parser.add_argument("--output", type=Path, help="where reply audio goes (default: audio.output.dir)")
     parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
     parser.add_argument("--partials", action="store_true", help="also print partial transcripts")
     parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run_robot(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.output is not None:
+        config.audio.output.dir = args.output
     # Open the input first: a missing file is reported before any model loads.
     source = WavFileSource(args.wav) if args.wav else MicrophoneSource(config.audio.input_device)
     if args.video is not None and not args.video.is_file():

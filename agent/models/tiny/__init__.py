@@ -70,7 +70,7 @@ models:
     path: {LLM_DIR}
     dtype: float32
     max_new_tokens: 24
-    temperature: 0.0
+    temperature: 0.9  # sampling: greedy decoding of random weights repeats one token
   tts:
     path: {TTS_FILE}
   affect:

@@ -124,6 +124,19 @@ def build_tokenizer(texts: Sequence[str], vocab_size: int) -> PreTrainedTokenize
     )
 
 
+def unspeakable_token_ids(tokenizer: PreTrainedTokenizerFast) -> list[int]:
+    """Ids of tokens that decode to nothing printable (control bytes, broken UTF-8, whitespace only)."""
+    special = set(tokenizer.all_special_ids)
+    bad: list[int] = []
+    for token_id in range(len(tokenizer)):
+        if token_id in special:
+            continue
+        text = tokenizer.decode([token_id])
+        if not text.strip() or "\ufffd" in text or any(not ch.isprintable() for ch in text.strip()):
+            bad.append(token_id)
+    return bad
+
+
 def make_tiny_llm(
     out_dir: Path,
     seed: int = 0,
@@ -171,7 +184,14 @@ def make_tiny_llm(
     torch_dtype = getattr(torch, dtype)
     model = Qwen2ForCausalLM._from_config(config, dtype=torch_dtype)
     model.generation_config = GenerationConfig(
-        bos_token_id=pad_id, eos_token_id=[eos_id, pad_id], pad_token_id=pad_id, do_sample=False
+        bos_token_id=pad_id,
+        eos_token_id=[eos_id, pad_id],
+        pad_token_id=pad_id,
+        do_sample=False,
+        # Random weights would pick raw control bytes and stop at once about as often as anything else; keep the
+        # nonsense speakable (printable word pieces) and a few tokens long, so a tiny turn always has a voice.
+        suppress_tokens=unspeakable_token_ids(tokenizer),
+        min_new_tokens=4,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     with quiet_transformers():

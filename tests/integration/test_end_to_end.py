@@ -1,0 +1,111 @@
+"""A whole conversation turn through the real parts and the real command line.
+
+A real mosquitto; `companion face` with the log driver in its own process; `companion run` in another, hearing a
+sentence spoken by espeak-ng and watching a video with a face, on the tiny offline models (real faster-whisper,
+transformers, piper with alignments, OpenCV and ONNX affect). Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from companion.agent.models.tiny import TinyModels
+from companion.face.emotions import Emotion
+from tests.support.broker import Broker
+from tests.support.speech import espeak
+from tests.support.video import make_face_video
+
+pytestmark = pytest.mark.integration
+
+CLI = [sys.executable, "-m", "companion.agent.cli"]
+
+
+def _env(broker: Broker) -> dict[str, str]:
+    return {**os.environ, "COMPANION_BROKER": broker.url, "COMPANION_ROBOT_ID": "e2e", "PYTHONUNBUFFERED": "1"}
+
+
+def _read_log(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def face_controller(broker: Broker, tiny_models: TinyModels, tmp_path: Path) -> Any:
+    log_path = tmp_path / "face-log.jsonl"
+    process = subprocess.Popen(
+        [*CLI, "face", "--driver", "log", "--log", str(log_path), "-c", str(tiny_models.config)],
+        env=_env(broker),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first_line = process.stdout.readline()  # it says where its output goes once it is connected
+    assert "face-log.jsonl" in first_line, first_line + (process.stderr.read() if process.poll() is not None else "")
+    yield log_path
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+
+
+def test_spoken_question_with_a_face_gets_a_lip_synced_emotional_reply(
+    broker: Broker, tiny_models: TinyModels, face_controller: Path, tmp_path: Path
+) -> None:
+    question = espeak("Can you tell me where the dinosaurs are?", tmp_path / "question.wav")
+    video = make_face_video(tmp_path / "visitor.avi", seconds=3.0, fps=10, motion="still")
+    outputs = tmp_path / "out"
+    started = time.time()
+    command = ["run", "--wav", str(question), "--video", str(video), "--json", "--output", str(outputs)]
+    run = subprocess.run(
+        [*CLI, *command, "-c", str(tiny_models.config)],
+        env=_env(broker),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    turns = [e for e in events if e["type"] == "user_turn_event"]
+    replies = [e for e in events if e["type"] == "reply_finished"]
+
+    # A transcript was produced, and answered with an emotion from the set.
+    assert turns and turns[0]["text"].strip(), events
+    assert replies, events
+    reply = replies[0]
+    assert reply["emotion"] in {e.value for e in Emotion}
+    assert 0.0 <= reply["intensity"] <= 1.0
+    assert reply["text"].strip()
+
+    # The reply's audio was written.
+    audio_path = Path(reply["audio_path"])
+    assert audio_path.parent == outputs
+    with wave.open(str(audio_path)) as handle:
+        audio_s = handle.getnframes() / handle.getframerate()
+    assert audio_s > 0.3
+
+    # The controller received the utterance's frames, played them in order over the audio's duration.
+    time.sleep(0.5)  # the log driver flushes every 100 ms
+    ticks = _read_log(face_controller)
+    assert all(a["t"] < b["t"] for a, b in itertools.pairwise(ticks))
+    speaking = [tick for tick in ticks if tick["utt"] == reply["utterance_id"]]
+    assert speaking, "no output tick showed the reply's frames"
+    shown_s = (speaking[-1]["t"] - speaking[0]["t"]) / 1000.0
+    assert shown_s >= 0.8 * audio_s, (shown_s, audio_s)
+    assert speaking[0]["t"] >= started * 1000
+
+    # The jaw moved during speech and was back at neutral afterwards.
+    jaw_neutral = ticks[0]["actuators"]["jaw"]
+    jaw_travel = max(abs(tick["actuators"]["jaw"] - jaw_neutral) for tick in speaking)
+    assert jaw_travel > 50, f"the jaw moved only {jaw_travel} units"
+    after = [tick for tick in ticks if tick["t"] > speaking[-1]["t"] + 500]
+    assert after, "the controller log stops right after the speech"
+    assert abs(after[-1]["actuators"]["jaw"] - jaw_neutral) < 10

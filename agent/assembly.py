@@ -59,6 +59,7 @@ def build_llm(config: Config) -> LanguageModel:
         llm_model_path(config.models),
         threads=llm.threads,
         dtype=llm.dtype,
+        quantize=llm.quantize,
         temperature=llm.temperature,
         top_p=llm.top_p,
         max_new_tokens=llm.max_new_tokens,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -24,11 +25,20 @@ class SpeechToText(Protocol):
 
 
 class ThreadedSpeechToText:
-    """Runs ``_transcribe`` in the model's own worker thread. A new backend implements ``_load``/``_transcribe``."""
+    """Runs ``_transcribe`` in worker threads. A new backend implements ``_load``/``_transcribe``.
+
+    Partial transcripts and final ones have a worker each, so the final transcript at the end of a turn (which
+    the reply waits for) never queues behind a draft that happened to be running. ``busy`` tells the listener a
+    draft is already being made. A backend that cannot run two calls at once sets ``parallel = False``.
+    """
+
+    parallel = True
 
     def __init__(self, name: str) -> None:
-        self._worker = ModelWorker(f"stt-{name}")
+        self._final_worker = ModelWorker(f"stt-{name}")
+        self._partial_worker = ModelWorker(f"stt-{name}-partial") if self.parallel else self._final_worker
         self._loaded = False
+        self._load_lock = threading.Lock()
 
     def _load(self) -> None:
         raise NotImplementedError
@@ -37,9 +47,10 @@ class ThreadedSpeechToText:
         raise NotImplementedError
 
     def _ensure_loaded(self) -> None:
-        if not self._loaded:
-            self._load()
-            self._loaded = True
+        with self._load_lock:
+            if not self._loaded:
+                self._load()
+                self._loaded = True
 
     def _call(self, audio: np.ndarray, partial: bool) -> Transcript:
         self._ensure_loaded()
@@ -47,21 +58,23 @@ class ThreadedSpeechToText:
 
     @property
     def busy(self) -> bool:
-        return self._worker.busy > 0
+        return self._partial_worker.busy > 0
 
     async def transcribe(self, audio: np.ndarray, *, partial: bool = False) -> Transcript:
-        return await self._worker.run(self._call, np.asarray(audio, dtype=np.float32), partial)
+        worker = self._partial_worker if partial else self._final_worker
+        return await worker.run(self._call, np.asarray(audio, dtype=np.float32), partial)
 
     async def warm_up(self) -> None:
         await self.transcribe(np.zeros(INPUT_SAMPLE_RATE // 2, dtype=np.float32))
 
     async def close(self) -> None:
-        self._worker.shutdown()
+        self._final_worker.shutdown()
+        self._partial_worker.shutdown()
 
 
 class FasterWhisperSTT(ThreadedSpeechToText):
     """faster-whisper (CTranslate2). Whisper pads every call to a 30 s window, so a call costs about the same for
-    1 s or 29 s of audio: partial transcripts are rationed by the turn-taker, not here."""
+    1 s or 29 s of audio: partial transcripts are rationed by the turn-taker, not here. ``threads`` is per call."""
 
     def __init__(
         self,
@@ -89,8 +102,13 @@ class FasterWhisperSTT(ThreadedSpeechToText):
     def _load(self) -> None:
         from faster_whisper import WhisperModel
 
+        # Two CTranslate2 workers: a draft and a final transcription can run at the same time (one per thread).
         self._model = WhisperModel(
-            str(self.model_path), device="cpu", compute_type=self._compute_type, cpu_threads=self._threads
+            str(self.model_path),
+            device="cpu",
+            compute_type=self._compute_type,
+            cpu_threads=self._threads,
+            num_workers=2,
         )
 
     def _transcribe(self, audio: np.ndarray, partial: bool) -> Transcript:

@@ -109,7 +109,14 @@ def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, ar
     models = ModelsConfig(
         dir=models_dir,
         stt=SttConfig(path=stt_path, threads=args.stt_threads, max_new_tokens=24),
-        llm=LlmConfig(path=llm_path, threads=args.llm_threads, temperature=0.0, max_new_tokens=96),
+        llm=LlmConfig(
+            path=llm_path,
+            threads=args.llm_threads,
+            temperature=0.0,
+            max_new_tokens=96,
+            quantize=args.llm_quantize,
+            dtype=args.llm_dtype,
+        ),
         tts=TtsConfig(path=tts_path, threads=args.tts_threads),
     )
     config = Config(persona="bench", personas={"bench": persona}, models=models)
@@ -248,8 +255,15 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     models = await asyncio.to_thread(make_bench_models, args.models_dir)
     config = _config(models.root, models.stt, models.llm, models.tts, args)
     question, voiced_end = question_audio()
-    llm = TransformersLLM(models.llm, threads=args.llm_threads, temperature=0.0, max_new_tokens=96)
-    llm._load()
+    llm = TransformersLLM(
+        models.llm,
+        threads=args.llm_threads,
+        dtype=args.llm_dtype,
+        quantize=args.llm_quantize,
+        temperature=0.0,
+        max_new_tokens=96,
+    )
+    await asyncio.to_thread(llm._load)
     factory = forced_reply_factory(llm._tokenizer, REPLY)
     llm._logits_processor_factory = factory
     measures, lag_p99 = await _session_turns(config, llm, question, voiced_end, args.turns, args.warmup)

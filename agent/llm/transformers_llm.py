@@ -33,7 +33,8 @@ class TransformersLLM(ThreadedLanguageModel):
         self,
         model_path: Path,
         threads: int = 1,
-        dtype: str = "float32",
+        dtype: str = "bfloat16",
+        quantize: str = "none",
         temperature: float = 0.7,
         top_p: float = 0.9,
         max_new_tokens: int = 96,
@@ -49,6 +50,7 @@ class TransformersLLM(ThreadedLanguageModel):
         self.model_path = model_path
         self.threads = threads
         self.dtype = dtype
+        self.quantize = quantize
         self.temperature = temperature
         self.top_p = top_p
         self.max_new_tokens = max_new_tokens
@@ -72,8 +74,13 @@ class TransformersLLM(ThreadedLanguageModel):
         torch.set_num_threads(self.threads)
         hf_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
-        self._model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, self.dtype))
-        self._model.eval()
+        if self.quantize == "int8":
+            # Dynamic quantization works on float32 modules; weights become int8, activations stay float.
+            model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=torch.float32).eval()
+            self._model = _quantize_int8(model)
+        else:
+            self._model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, self.dtype))
+            self._model.eval()
         # transformers renamed `past_key_values` to `cache` during 5.x; use whichever this version takes.
         self._cache_kw = "cache" if "cache" in inspect.signature(self._model.forward).parameters else "past_key_values"
         if self._seed is not None:
@@ -160,6 +167,23 @@ class TransformersLLM(ThreadedLanguageModel):
         length = cache.get_seq_length()
         self._cache = cache
         self._cache_ids = output.sequences[0][:length].tolist()
+
+
+def _quantize_int8(model: Any) -> Any:
+    """Per-channel dynamic int8 for every linear layer: decoding a 0.5B model on 2 CPU cores goes from ~87 ms
+    (bf16) to ~41 ms per token (``companion bench latency``). Falls back to the float model if torch lacks it."""
+    import warnings
+
+    import torch
+
+    try:
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    except ImportError:
+        log.warning("this torch has no dynamic quantization: running the language model unquantized")
+        return model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch marks the quantized tensor API deprecated; it still works
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 class _IncrementalDecoder:

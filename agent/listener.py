@@ -94,6 +94,7 @@ class Listener:
         self._last_partial_start = -1e9
         self._tasks: set[asyncio.Task[None]] = set()
         self._stored = 0
+        self._audio_now = clock.now()  # the end of the latest chunk processed, on the audio timeline
         self.turns_ended = 0
 
     # --- the loop ---------------------------------------------------------------------------------------------
@@ -105,7 +106,10 @@ class Listener:
         await self._finish_at_end()
 
     def process(self, chunk: AudioChunk) -> None:
-        now = self.clock.now()
+        # Turn decisions run on the audio's own timeline (the end of this chunk), not on the wall clock: when the
+        # loop falls behind and chunks arrive in a burst, silence must not seem longer than the audio says.
+        now = chunk.t + chunk.duration_s
+        self._audio_now = now
         reference = self.playout.reference(chunk.t, len(chunk.samples))
         residual = self.echo.process(chunk.samples, reference)
         probability = self.vad.probability(residual)
@@ -191,7 +195,7 @@ class Listener:
             self.handler.on_partial(transcript.text, job.done_t)
         if job.generation == self._generation and job is self._candidate:
             self.handler.on_candidate(transcript.text, job.done_t)
-            self._maybe_end_turn(job.done_t)
+            self._maybe_end_turn(self._audio_now)
 
     # --- ending turns -----------------------------------------------------------------------------------------
 
@@ -215,16 +219,16 @@ class Listener:
         self._generation += 1
         self.turns_ended += 1
         assert candidate.done_t is not None
-        self.handler.on_end_of_turn(candidate.text, end_of_speech, candidate.done_t, now)
+        self.handler.on_end_of_turn(candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()))
 
     async def _finish_at_end(self) -> None:
         """The source ended: wait for transcripts in flight and end the turn in progress, if any."""
         if self.segmenter.in_utterance and self.segmenter.speaking:
             self.segmenter.speaking = False
-            self._on_pause(self.clock.now())
+            self._on_pause(self._audio_now)
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self._maybe_end_turn(self.clock.now(), force=True)
+        self._maybe_end_turn(self._audio_now, force=True)
 
     def _store(self, audio: np.ndarray) -> None:
         """Keep the user's speech only when privacy.store_audio allows it."""

@@ -45,6 +45,9 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
     session = ConversationSession(config, assembly.parts, clock, events)
     watcher: asyncio.Task[None] | None = None
     try:
+        # Load every model now, not on the first turn: loading holds the interpreter for seconds, and a turn
+        # that waits for it (or a listener starved by it) is a bad first impression.
+        await session.warm_up()
         await session.start()
         if options.video is not None or options.use_camera:
             perceiver = build_perceiver(config, options.video)

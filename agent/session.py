@@ -114,6 +114,11 @@ class ConversationSession:
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
+    async def warm_up(self) -> None:
+        """Load the models (in their own threads) and run each once."""
+        models = [self.parts.tts, self.parts.llm, *([self.parts.stt] if self.parts.stt is not None else [])]
+        await asyncio.gather(*(model.warm_up() for model in models))
+
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.playout.run(), name="playout"))
         self._tasks.append(asyncio.create_task(self.loop_lag.run(), name="loop-lag"))

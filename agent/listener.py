@@ -54,7 +54,9 @@ class TurnHandler(Protocol):
         """A transcript for everything said so far, during a pause: replies may start speculatively."""
         ...
 
-    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float) -> None: ...
+    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float, speech_s: float) -> None:
+        """The user's turn is over: ``text`` said in ``speech_s`` seconds of speech."""
+        ...
 
 
 @dataclass
@@ -212,6 +214,7 @@ class Listener:
         if not (force or too_long or segmenter.silence_s(now) * 1000.0 >= needed_ms):
             return
         end_of_speech = segmenter.last_speech_end or now
+        speech_s = segmenter.speech_s
         audio = segmenter.finish_utterance()
         self._store(audio)
         self._candidate = None
@@ -219,7 +222,9 @@ class Listener:
         self._generation += 1
         self.turns_ended += 1
         assert candidate.done_t is not None
-        self.handler.on_end_of_turn(candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()))
+        self.handler.on_end_of_turn(
+            candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()), speech_s
+        )
 
     async def _finish_at_end(self) -> None:
         """The source ended: wait for transcripts in flight and end the turn in progress, if any."""

@@ -43,7 +43,7 @@ from companion.agent.policy.safety import SafetyStep
 from companion.agent.policy.types import DialogueContext, UserTurn, fixed_reply
 from companion.agent.responder import ActiveReply, Responder
 from companion.agent.timing import TurnTimings
-from companion.agent.turn_rules import is_backchannel, normalize, sounds_unfinished
+from companion.agent.turn_rules import is_false_interruption, normalize, sounds_unfinished
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher, run_publisher_safely
@@ -237,10 +237,12 @@ class ConversationSession:
         timings = TurnTimings(turn.turn_id)
         self._speculative = self._track(self.responder.start(turn, timings, committed=False))
 
-    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float) -> None:
+    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float, speech_s: float) -> None:
         interrupted, self._interrupted = self._interrupted, None
+        config = self.turn_config
         if interrupted is not None and not interrupted.done.is_set():
-            if is_backchannel(text, self.turn_config.backchannels):
+            short_s = config.backchannel_max_ms / 1000.0
+            if is_false_interruption(text, speech_s, config.backchannels, short_s, config.interrupt_words):
                 self._resolve_false_interruption(interrupted, text)
                 self._drop_speculative()
                 return

@@ -59,3 +59,22 @@ def is_backchannel(text: str, backchannels: Iterable[str], max_words: int = 3) -
         else:
             return rest in _FILLERS
     return True
+
+
+def says_any(text: str, phrases: Iterable[str]) -> bool:
+    """True when ``text`` contains one of ``phrases`` as whole words ("stop", "hold on")."""
+    words = f" {normalize(text)} "
+    return any(f" {normalize(p)} " in words for p in phrases if normalize(p))
+
+
+def is_false_interruption(
+    text: str, speech_s: float, backchannels: Iterable[str], short_s: float, interrupt_words: Iterable[str]
+) -> bool:
+    """An interruption that should not take the turn: a backchannel, or a short burst with no interrupt word.
+
+    The duration matters because a transcript of a 300 ms "mm-hm" is often wrong, and people's short reactions
+    ("oh!", a laugh) are listening, not taking the floor; "stop" or "wait" always interrupt, however short.
+    """
+    if says_any(text, interrupt_words):
+        return False
+    return is_backchannel(text, backchannels) or speech_s <= short_s

@@ -173,6 +173,12 @@ class TurnTakingConfig(Section):
             "oh",
         ]
     )
+    backchannel_max_ms: int = Field(
+        450, ge=0, description="an interruption this short is a backchannel unless it says an interrupt word"
+    )
+    interrupt_words: list[str] = Field(
+        default_factory=lambda: ["stop", "wait", "no", "hey", "sorry", "excuse me", "hold on", "pause", "shh"]
+    )
     fade_ms: int = Field(20, ge=0, le=500)
     resume_after_false_interruption: bool = True
 
@@ -190,6 +196,8 @@ class PersonaTurnTaking(Section):
     barge_in: bool | None = None
     barge_in_min_speech_ms: int | None = Field(None, ge=0)
     backchannels: list[str] | None = None
+    backchannel_max_ms: int | None = Field(None, ge=0)
+    interrupt_words: list[str] | None = None
     fade_ms: int | None = Field(None, ge=0, le=500)
     resume_after_false_interruption: bool | None = None
 

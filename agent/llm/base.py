@@ -69,7 +69,7 @@ class ThreadedLanguageModel:
     async def warm_up(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._load)
-        async for _ in self.stream([ChatMessage("user", "Hello")], max_new_tokens=2):
+        async for _ in self.stream([ChatMessage("user", "Hello")], max_new_tokens=4):
             pass
 
     async def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int | None = None) -> AsyncIterator[str]:

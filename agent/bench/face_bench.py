@@ -1,0 +1,747 @@
+"""``companion bench face``: frame delivery, controller jitter, audio/visual sync and viseme timing.
+
+The agent's real face path runs at ``--rate`` Hz for ``--seconds`` of synthesized English speech: piper (with its
+decoder's phoneme alignments) -> playout timeline -> ``FaceAnimator`` -> ``FacePublisher`` -> a real mosquitto on
+loopback -> a ``FaceController`` in its own process (its own interpreter and event loop, as deployed) with the
+sample rig (``face/rigs/sample.yaml``, actuator latency 40 ms). The agent records every frame it sends; the
+controller records every frame it receives and every output tick it commands. The definitions:
+
+* **Frame delivery latency**: controller receive wall time (when its MQTT callback gets the frame) minus agent
+  publish wall time (taken just before the frame is handed to the MQTT client). p50/p99/max. Both processes read
+  the same system clock; the skew between their epoch offsets is measured and printed (``clock_skew_ms``).
+* **Output jitter**: ``|actual interval between consecutive output ticks - 1 / controller.output_rate_hz|`` at the
+  controller, p50/p99/max (target p99 <= 2 ms), over the ticks of the measured run.
+* **Viseme onset error**: ``companion.face.lipsync.onset_errors_ms`` on each clause's real alignments, sampled on
+  the frame grid at the phase the clause had in this run: the animator's mouth against the alignment alone, no
+  transport. p50/p99 of ``|error|`` (target <= one decoder hop).
+* **Audio/visual offset as played**: the audio's phoneme onsets are the clause's start on the playout timeline (the
+  pts its first sample is played at, as the agent schedules it) plus the folded alignment onset. The mouth as
+  *shown* is rebuilt from the controller's output ticks: a tick commanded at wall time ``t`` drives the face for
+  the playhead ``t + latency_ms``, and the rig's motors take ``latency_ms`` to get there, so the face shows that
+  tick's channel values at ``t + latency_ms`` (exactly so if the rig's latency is right; a wrong rig latency adds
+  one to one). Between ticks the shown value is interpolated linearly. Each onset is found with the same
+  definition as ``onset_errors_ms``: progress of the speech channels from the previous viseme's key to this one's,
+  its last upward crossing of 0.5 between the middle of the previous segment and the end of this one. Offset =
+  shown mouth onset - phoneme onset (negative: the mouth is early), p50 and ``|p99|`` (target ``|p99|`` <= 10 ms;
+  people notice audio 45 ms early). Onsets the shown mouth never crosses are counted as missed, not hidden.
+
+How they add up: the same onset search on the frames as *published* (their pts and values) gives the animator's
+error on the real frame grid, about the viseme onset error; the *transport shift* is shown minus published onset,
+what MQTT, the jitter buffer, the controller's interpolation at its own tick times and the latency compensation
+add. A/V offset = published error + transport shift, per onset. A late or dropped frame, a playhead off by the
+latency, or a resume ramp during speech shows up in the transport shift; frame delivery latency itself does not,
+as long as frames arrive before the playhead (their headroom is printed).
+
+The emotion stays neutral, so the speech channels carry the lip-sync alone; idle life (blinks, gaze, breathing)
+runs as usual on the other channels. The voice is the bench-size VITS voice when ``~/.cache/companion/bench-models``
+has it (``companion bench latency`` builds it), else the tiny offline voice; the output names which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from companion.agent.clock import LoopClock
+from companion.agent.config.schema import Config, FaceConfig, Persona
+from companion.agent.errors import CompanionError
+from companion.face.animator import FaceAnimator
+from companion.face.controller.jitter import Insert
+from companion.face.controller.rig import Rig, load_rig
+from companion.face.controller.service import FaceController, FacePipeline
+from companion.face.drivers.base import BaseDriver, OutputTick
+from companion.face.lipsync import CLOSURE_COLUMN, _last_upward_crossing, onset_errors_ms, plan_clause
+from companion.face.mqtt_link import MqttLink
+from companion.face.protocol import DEFAULT_LAYOUT, FRAME_HEADER, PROTOCOL_VERSION, Topics, decode_frame
+from companion.face.publisher import FacePublisher
+from companion.face.visemes import SPEECH_CHANNELS, fold_phonemes
+from companion.speech.playout import Playout
+from companion.speech.sinks import NullSink
+from companion.speech.tts import PiperTTS
+from companion.speech.types import SpeechAudio, TimedPhoneme
+
+# A museum guide's lines: varied English so the onsets cover every viseme group, stress and pauses.
+SENTENCES = (
+    "Welcome to the museum of natural history.",
+    "The dinosaurs are on the first floor, right next to the big whale skeleton.",
+    "Would you like to see the fossils first, or the meteorite?",
+    "This tooth belonged to a giant shark that lived millions of years ago.",
+    "Please don't touch the glass, but feel free to take pictures.",
+    "The butterfly garden opens at ten, and it is very warm inside.",
+    "Our planetarium shows the night sky over the city, as it looked a thousand years ago.",
+    "Thank you for visiting. Have a wonderful afternoon!",
+    "Zebras, giraffes and elephants share the savanna hall on the second floor.",
+    "Did you know that an octopus has three hearts and blue blood?",
+    "Follow the yellow footprints to find the cafeteria and the gift shop.",
+    "Children under twelve may join the free workshop at half past two.",
+)
+CLAUSES_PER_REPLY = 3  # a reply is a few clauses back to back, as the responder schedules them
+LEAD_IN_S = 0.6  # frames flow this long before the first reply, so the controller follows (its ramp is 150 ms)
+REPLY_PAUSE_S = 0.4  # silence between replies: the mouth starts from rest again
+ONSET_THRESHOLD = 0.5  # progress at the onset, as in onset_errors_ms
+MIN_MOVEMENT = 0.1  # key changes smaller than this are not onsets, as in onset_errors_ms
+BENCH_ROBOT_ID = "face-bench"
+JITTER_TARGET_MS = 2.0
+AV_TARGET_MS = 10.0
+STARTUP_TIMEOUT_S = 30.0
+_SPEECH_INDEX = np.array([DEFAULT_LAYOUT.index()[name] for name in SPEECH_CHANNELS], dtype=np.intp)
+
+
+# --- the broker ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocalMosquitto:
+    """A mosquitto of the benchmark's own on a free loopback port (the user's broker is left alone)."""
+
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_mosquitto(workdir: Path, timeout_s: float = 10.0) -> LocalMosquitto:
+    """Start mosquitto on 127.0.0.1 and a free port; raises ``CompanionError`` when it is missing or fails."""
+    binary = shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
+    )
+    if binary is None:
+        raise CompanionError(
+            "the face benchmark needs mosquitto (a real broker on loopback), which is not installed",
+            "apt-get install mosquitto",
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    conf = workdir / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", encoding="utf-8")
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+            raise CompanionError(f"mosquitto exited at start: {error or 'no message'}", "check `mosquitto -v` runs")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return LocalMosquitto("127.0.0.1", port, process)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise CompanionError(f"mosquitto did not listen on 127.0.0.1:{port} within {timeout_s:g} s")
+
+
+# --- the controller's process -------------------------------------------------------------------------------------
+
+
+class _TickRecorder(BaseDriver):
+    """A driver that keeps every tick it is asked to command (wall time, channels as shown, utterance)."""
+
+    name = "bench-recorder"
+
+    def __init__(self) -> None:
+        self.t_wall_ms: list[float] = []
+        self.channels: list[np.ndarray] = []
+        self.utterances: list[int] = []
+
+    def write(self, tick: OutputTick) -> None:
+        self.t_wall_ms.append(tick.t_wall_ms)
+        self.channels.append(np.array(tick.channels, dtype=np.float32))
+        self.utterances.append(tick.utterance_id)
+
+
+class _RecordingPipeline(FacePipeline):
+    """The controller's pipeline, noting each frame's arrival (wall ms, seq, pts, what the buffer did with it)
+    and, per tick, whether the face followed the frames rather than neutral."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: list[tuple[float, int, float, str]] = []
+        self.following: list[bool] = []
+
+    def on_frame(self, payload: bytes, now_ms: float) -> Insert | None:
+        result = super().on_frame(payload, now_ms)
+        if result is not None and len(payload) >= FRAME_HEADER.size and payload[0] == PROTOCOL_VERSION:
+            _, _, _, _, seq, _, pts_ms = FRAME_HEADER.unpack_from(payload)
+            self.arrivals.append((now_ms, seq, pts_ms, result.value))
+        return result
+
+    def tick(self, now_ms: float) -> OutputTick:
+        tick = super().tick(now_ms)
+        self.following.append(self.supervisor.following)
+        return tick
+
+
+class _RecordingController(FaceController):
+    def __init__(self, config: Config, driver: _TickRecorder, rig: Rig) -> None:
+        super().__init__(config, driver, rig)
+        self.pipeline = _RecordingPipeline(rig, self.settings, driver_name=driver.name)
+
+
+def _bench_config(host: str, port: int, rate_hz: int, lookahead_ms: int) -> Config:
+    config = Config(persona="bench", personas={"bench": Persona(name="Bench", style="A face timing benchmark.")})
+    config.robot.id = BENCH_ROBOT_ID
+    config.broker.url = f"mqtt://{host}:{port}"
+    config.broker.embedded_fallback = False
+    config.face = FaceConfig(rate_hz=rate_hz, lookahead_ms=lookahead_ms, encoding="binary")
+    return config
+
+
+def controller_process(
+    host: str, port: int, rig_path: str, messages: Any, stop: Any, rate_hz: int, lookahead_ms: int
+) -> None:
+    """Entry point of the controller's process: serve until ``stop`` is set, then send the recordings back."""
+    try:
+        asyncio.run(_serve_controller(host, port, rig_path, messages, stop, rate_hz, lookahead_ms))
+    except BaseException as error:  # the parent must hear about it rather than time out
+        messages.put(("error", f"{type(error).__name__}: {error}"))
+
+
+async def _serve_controller(
+    host: str, port: int, rig_path: str, messages: Any, stop: Any, rate_hz: int, lookahead_ms: int
+) -> None:
+    config = _bench_config(host, port, rate_hz, lookahead_ms)
+    driver = _TickRecorder()
+    controller = _RecordingController(config, driver, load_rig(rig_path))
+    await controller.start()
+    messages.put(("ready", None))
+    await asyncio.to_thread(stop.wait)
+    stopped_ms = controller.clock.wall_ms()
+    await controller.stop()
+    pipeline = controller.pipeline
+    assert isinstance(pipeline, _RecordingPipeline)
+    clock = controller.clock
+    messages.put(
+        (
+            "result",
+            {
+                "tick_ms": np.array(driver.t_wall_ms, dtype=np.float64),
+                "tick_channels": np.stack(driver.channels) if driver.channels else np.zeros((0, 0), np.float32),
+                "tick_utterances": np.array(driver.utterances, dtype=np.int64),
+                "tick_following": np.array(pipeline.following[: len(driver.t_wall_ms)], dtype=bool),
+                "arrivals": pipeline.arrivals,
+                "stats": controller.stats.as_dict(),
+                "stopped_ms": stopped_ms,
+                "clock_probe": (clock.now(), clock.wall_ms()),
+            },
+        )
+    )
+
+
+# --- the agent's side ---------------------------------------------------------------------------------------------
+
+
+class _SendRecorder(MqttLink):
+    """The agent's link, noting each frame it sends: wall ms just before the send, and the payload."""
+
+    def __init__(self, *args: Any, clock: LoopClock, frames_topic: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+        self._frames_topic = frames_topic
+        self.sent: list[tuple[float, bytes]] = []
+
+    async def publish(self, topic: str, payload: bytes, qos: int = 0) -> bool:
+        if topic != self._frames_topic:
+            return await super().publish(topic, payload, qos)
+        sent_ms = self._clock.wall_ms()
+        ok = await super().publish(topic, payload, qos)
+        if ok:
+            self.sent.append((sent_ms, payload))
+        return ok
+
+
+@dataclass(frozen=True)
+class PlayedClause:
+    """A clause as the playout placed it: its first sample is played at ``start_ms`` (epoch ms)."""
+
+    utterance_id: int
+    start_ms: float
+    duration_s: float
+    phonemes: tuple[TimedPhoneme, ...]
+
+
+@dataclass
+class FaceRun:
+    """Everything one run recorded, before any statistics (times are epoch ms)."""
+
+    voice: str
+    hop_ms: float
+    rate_hz: int
+    output_rate_hz: int
+    lookahead_ms: float
+    latency_ms: float
+    rig: str
+    clauses: list[PlayedClause]
+    sent_ms: np.ndarray  # per published frame: when it was handed to MQTT
+    seqs: np.ndarray
+    pts_ms: np.ndarray
+    values: np.ndarray  # published channel values (as decoded from the payload, so float16-rounded)
+    arrivals: list[tuple[float, int, float, str]]  # (receive ms, seq, pts ms, insert result)
+    tick_ms: np.ndarray
+    tick_channels: np.ndarray
+    tick_utterances: np.ndarray
+    tick_following: np.ndarray
+    controller_stats: dict[str, Any]
+    publisher_overruns: int
+    started_ms: float  # the publisher's first tick
+    ended_ms: float  # the publisher was stopped
+    clock_skew_ms: float  # controller's epoch reading minus the agent's, for the same instant
+
+
+def choose_voice(workdir: Path) -> tuple[Path, str]:
+    """The bench-size VITS voice if it is cached, else the tiny offline voice built in ``workdir``."""
+    from companion.agent.cli.bench_command import DEFAULT_BENCH_MODELS
+    from companion.agent.models.benchsize import TTS_FILE
+    from companion.agent.models.registry import is_piper_voice
+
+    cached = DEFAULT_BENCH_MODELS.expanduser() / TTS_FILE
+    if is_piper_voice(cached):
+        return cached, "bench-size VITS voice (random weights)"
+    from companion.agent.models.tiny.piper_voice import make_tiny_piper_voice
+
+    return make_tiny_piper_voice(workdir / "tiny-voice.onnx"), "tiny offline voice"
+
+
+async def synthesize_replies(tts: PiperTTS, seconds: float) -> list[list[SpeechAudio]]:
+    """Clauses of real English, cycling through ``SENTENCES``, until ``seconds`` of speech; grouped into replies."""
+    clauses: list[SpeechAudio] = []
+    total = 0.0
+    while total < seconds:
+        speech = await tts.synthesize(SENTENCES[len(clauses) % len(SENTENCES)])
+        if speech.duration_s <= 0:
+            raise CompanionError(f"the voice {tts.voice_path} produced no audio")
+        clauses.append(speech)
+        total += speech.duration_s
+    return [clauses[i : i + CLAUSES_PER_REPLY] for i in range(0, len(clauses), CLAUSES_PER_REPLY)]
+
+
+def _hop_ms(voice_path: Path, sample_rate: int) -> float:
+    config = json.loads(Path(f"{voice_path}.json").read_text(encoding="utf-8"))
+    hop = int(config.get("hop_length", 256))  # piper's voices leave it out: their decoders all use 256
+    return 1000.0 * hop / sample_rate
+
+
+async def _next_message(messages: Any, process: Any, timeout_s: float) -> tuple[str, Any]:
+    """The controller process's next message; a clear error if it died or said nothing in time."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return await asyncio.to_thread(messages.get, True, 0.5)
+        except queue.Empty:
+            if not process.is_alive():
+                raise CompanionError(f"the face-controller process ended (exit {process.exitcode})") from None
+            if time.monotonic() > deadline:
+                raise CompanionError(f"the face-controller process said nothing for {timeout_s:g} s") from None
+
+
+async def collect_face_run(
+    seconds: float,
+    rate_hz: int,
+    voice_path: Path | None = None,
+    *,
+    lookahead_ms: int = 150,
+    rig: str = "sample",
+) -> FaceRun:
+    """Play ``seconds`` of speech through the real face path and return what was recorded on both sides."""
+    if not seconds > 0:
+        raise CompanionError(f"--seconds must be positive, got {seconds:g}")
+    if not 10 <= rate_hz <= 100:
+        raise CompanionError(f"--rate must be between 10 and 100 Hz (face.rate_hz), got {rate_hz}")
+    loaded_rig = load_rig(rig)
+    with tempfile.TemporaryDirectory(prefix="companion-face-bench-") as folder:
+        workdir = Path(folder)
+        broker = await asyncio.to_thread(start_mosquitto, workdir)
+        context = multiprocessing.get_context("spawn")
+        messages = context.Queue()
+        stop = context.Event()
+        process = context.Process(
+            target=controller_process,
+            args=(broker.host, broker.port, str(loaded_rig.source or rig), messages, stop, rate_hz, lookahead_ms),
+            name="face-bench-controller",
+            daemon=True,
+        )
+        process.start()
+        try:
+            return await _drive_agent(
+                seconds, rate_hz, voice_path, lookahead_ms, loaded_rig, broker, workdir, process, messages, stop
+            )
+        finally:
+            stop.set()
+            await asyncio.to_thread(process.join, 5.0)
+            if process.is_alive():
+                process.terminate()
+                await asyncio.to_thread(process.join, 2.0)
+            messages.close()
+            broker.stop()
+
+
+async def _drive_agent(
+    seconds: float,
+    rate_hz: int,
+    voice_path: Path | None,
+    lookahead_ms: int,
+    rig: Rig,
+    broker: LocalMosquitto,
+    workdir: Path,
+    process: Any,
+    messages: Any,
+    stop: Any,
+) -> FaceRun:
+    if voice_path is None:
+        voice_path, voice = await asyncio.to_thread(choose_voice, workdir)
+    else:
+        voice = voice_path.name
+    tts = PiperTTS(voice_path)
+    try:
+        replies = await synthesize_replies(tts, seconds)  # meanwhile the controller's process starts
+    finally:
+        await tts.close()
+    kind, detail = await _next_message(messages, process, STARTUP_TIMEOUT_S)
+    if kind != "ready":
+        raise CompanionError(f"the face-controller did not start: {detail}")
+
+    config = _bench_config(broker.host, broker.port, rate_hz, lookahead_ms)
+    topics = Topics(config.robot.id)
+    clock = LoopClock()
+    link = _SendRecorder(
+        broker.host,
+        broker.port,
+        name="face-bench-agent",
+        will=FacePublisher.will(topics),
+        clock=clock,
+        frames_topic=topics.frames,
+    )
+    await link.connect()
+    animator = FaceAnimator(seed=0)
+    publisher = FacePublisher(link, topics, animator, clock, config.face)
+    await publisher.announce()
+    playout = Playout(clock, NullSink(), tts.sample_rate)
+    playout_task = asyncio.create_task(playout.run(), name="face-bench-playout")
+    started_ms = clock.wall_ms()
+    publisher_task = asyncio.create_task(publisher.run(), name="face-bench-frames")
+    played: list[PlayedClause] = []
+    lookahead_s = lookahead_ms / 1000.0
+    try:
+        await asyncio.sleep(LEAD_IN_S)
+        for utterance_id, reply in enumerate(replies, start=1):
+            animator.set_conversation_state("speaking", clock.now())
+            for speech in reply:  # as the responder does: on the timeline no earlier than one lookahead out
+                clause = playout.schedule(utterance_id, speech, clock.now() + lookahead_s)
+                animator.add_speech(utterance_id, speech.phonemes, clause.start_t)
+                played.append(
+                    PlayedClause(utterance_id, clock.wall_ms(clause.start_t), speech.duration_s, tuple(speech.phonemes))
+                )
+            playout.close(utterance_id)
+            await playout.wait_done(utterance_id)
+            animator.set_conversation_state("idle", clock.now())
+            await asyncio.sleep(REPLY_PAUSE_S)
+        # Frames for the end of the last reply went out a lookahead ago; let the controller play them.
+        await asyncio.sleep(lookahead_s + rig.latency_ms / 1000.0)
+    finally:
+        for task in (publisher_task, playout_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    ended_ms = clock.wall_ms()
+    stop.set()
+    kind, detail = await _next_message(messages, process, 15.0)
+    await publisher.close()
+    if kind != "result":
+        raise CompanionError(f"the face-controller failed: {detail}")
+
+    frames = [decode_frame(payload) for _, payload in link.sent]
+    probe_loop_t, probe_wall_ms = detail["clock_probe"]
+    return FaceRun(
+        voice=voice,
+        hop_ms=_hop_ms(voice_path, tts.sample_rate),
+        rate_hz=rate_hz,
+        output_rate_hz=config.controller.output_rate_hz,
+        lookahead_ms=float(lookahead_ms),
+        latency_ms=float(rig.latency_ms),
+        rig=rig.name,
+        clauses=played,
+        sent_ms=np.array([sent for sent, _ in link.sent], dtype=np.float64),
+        seqs=np.array([f.seq for f in frames], dtype=np.int64),
+        pts_ms=np.array([f.pts_ms for f in frames], dtype=np.float64),
+        values=np.stack([f.values for f in frames]) if frames else np.zeros((0, len(DEFAULT_LAYOUT.channels))),
+        arrivals=list(detail["arrivals"]),
+        tick_ms=detail["tick_ms"],
+        tick_channels=detail["tick_channels"],
+        tick_utterances=detail["tick_utterances"],
+        tick_following=detail["tick_following"],
+        controller_stats=detail["stats"],
+        publisher_overruns=publisher.stats.overruns,
+        started_ms=started_ms,
+        ended_ms=ended_ms,
+        clock_skew_ms=float(probe_wall_ms - clock.wall_ms(probe_loop_t)),
+    )
+
+
+# --- the measurements ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaceBenchResult:
+    voice: str
+    hop_ms: float
+    rate_hz: int
+    output_rate_hz: int
+    lookahead_ms: float
+    latency_ms: float
+    rig: str
+    speech_s: float
+    clauses: int
+    onsets: int  # phoneme onsets that move the mouth (the candidates of every onset measure)
+    delivery_p50_ms: float | None
+    delivery_p99_ms: float | None
+    delivery_max_ms: float | None
+    headroom_min_ms: float | None  # least time a frame arrived before the controller needed it
+    jitter_p50_ms: float | None
+    jitter_p99_ms: float | None
+    jitter_max_ms: float | None
+    publish_jitter_p99_ms: float | None  # the same measure on the agent's sends, to tell where jitter comes from
+    av_offset_p50_ms: float | None
+    av_offset_abs_p99_ms: float | None
+    av_onsets: int
+    av_onsets_missed: int
+    published_offset_p50_ms: float | None
+    published_offset_abs_p99_ms: float | None
+    transport_shift_p50_ms: float | None
+    transport_shift_abs_p99_ms: float | None
+    viseme_onset_p50_ms: float | None
+    viseme_onset_p99_ms: float | None
+    viseme_onsets: int
+    frames_published: int
+    frames_received: int
+    frames_dropped: int
+    frames_late: int
+    frames_played: int
+    controller_ticks: int
+    tick_overruns: int
+    publisher_overruns: int
+    clock_skew_ms: float
+    targets: dict[str, bool] = field(default_factory=dict)
+
+
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
+    """The q-th percentile (linear interpolation), rounded to 0.001 ms; None when there is nothing to measure."""
+    array = np.asarray(values, dtype=np.float64)
+    return round(float(np.percentile(array, q)), 3) if array.size else None
+
+
+def shown_trajectory(run: FaceRun) -> tuple[np.ndarray, np.ndarray]:
+    """When the face shows each output tick (epoch ms: tick time plus the rig's latency) and its channel values."""
+    return run.tick_ms + run.latency_ms, run.tick_channels
+
+
+@dataclass(frozen=True)
+class OnsetMatch:
+    onset_ms: float  # the phoneme onset in the audio as played
+    published_ms: float | None  # the mouth onset in the published frames (None: never crossed)
+    shown_ms: float | None  # the mouth onset as shown by the controller
+
+
+def mouth_onsets(
+    phonemes: Sequence[TimedPhoneme], start_ms: float, trajectories: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[float, list[float | None]]]:
+    """Per mouth-moving phoneme onset of a clause starting at ``start_ms``: the onset, and the mouth onset in each
+    trajectory ``(times_ms, values)`` (layout-ordered values), found as ``onset_errors_ms`` finds it."""
+    folded = fold_phonemes(phonemes)
+    if not folded:
+        return []
+    start_s = start_ms / 1000.0
+    plan = plan_clause(folded, start_s)
+    keys = plan.keys[:, :CLOSURE_COLUMN]
+    prepared = [(times / 1000.0, values[:, _SPEECH_INDEX].astype(np.float64)) for times, values in trajectories]
+    found: list[tuple[float, list[float | None]]] = []
+    for i, segment in enumerate(plan.segments):
+        if segment.viseme == "sil":
+            continue
+        previous = keys[i - 1] if i > 0 else np.zeros(CLOSURE_COLUMN)
+        direction = keys[i] - previous
+        norm2 = float(direction @ direction)
+        if norm2 < MIN_MOVEMENT**2:
+            continue
+        onset_s = start_s + folded[i].start_s  # the alignment's onset, before must-reach widening
+        lo = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
+        hi = segment.end_s
+        crossings: list[float | None] = []
+        for times, speech in prepared:
+            a, b = np.searchsorted(times, lo) - 1, np.searchsorted(times, hi, side="right")
+            a = max(int(a), 0)
+            progress = (speech[a:b] - previous) @ direction / norm2
+            crossing = _last_upward_crossing(times[a:b], progress, ONSET_THRESHOLD, lo, hi, True)
+            crossings.append(None if crossing is None else crossing * 1000.0)
+        found.append((onset_s * 1000.0, crossings))
+    return found
+
+
+def onset_matches(run: FaceRun) -> list[OnsetMatch]:
+    """Every mouth-moving phoneme onset of the run, with the mouth onset as published and as shown."""
+    published = (run.pts_ms, run.values)
+    shown = shown_trajectory(run)
+    matches: list[OnsetMatch] = []
+    for clause in run.clauses:
+        for onset, (in_frames, on_face) in mouth_onsets(clause.phonemes, clause.start_ms, [published, shown]):
+            matches.append(OnsetMatch(onset, in_frames, on_face))
+    return matches
+
+
+def analyse(run: FaceRun) -> FaceBenchResult:
+    """The statistics of one run (see the module docstring for the definitions)."""
+    sent_by_seq = dict(zip(run.seqs.tolist(), run.sent_ms.tolist(), strict=True))
+    delivery = [recv - sent_by_seq[seq] for recv, seq, _, _ in run.arrivals if seq in sent_by_seq]
+    headroom = [pts - run.latency_ms - recv for recv, _, pts, _ in run.arrivals]
+    received = {seq for _, seq, _, _ in run.arrivals}
+
+    period_ms = 1000.0 / run.output_rate_hz
+    measured = run.tick_ms[(run.tick_ms >= run.started_ms) & (run.tick_ms <= run.ended_ms)]
+    jitter = np.abs(np.diff(measured) - period_ms)
+    publish_jitter = np.abs(np.diff(run.sent_ms) - 1000.0 / run.rate_hz)
+
+    matches = onset_matches(run)
+    av = [m.shown_ms - m.onset_ms for m in matches if m.shown_ms is not None]
+    as_published = [m.published_ms - m.onset_ms for m in matches if m.published_ms is not None]
+    shift = [m.shown_ms - m.published_ms for m in matches if m.shown_ms is not None and m.published_ms is not None]
+
+    origin_ms = float(run.pts_ms[0]) if run.pts_ms.size else 0.0
+    viseme: list[float] = []
+    for clause in run.clauses:  # on the frame grid, at the phase this clause had against the published frames
+        start_t = (clause.start_ms - origin_ms) / 1000.0
+        viseme += [abs(e) for e in onset_errors_ms(list(clause.phonemes), float(run.rate_hz), start_t)]
+
+    stats = run.controller_stats
+    result = FaceBenchResult(
+        voice=run.voice,
+        hop_ms=round(run.hop_ms, 2),
+        rate_hz=run.rate_hz,
+        output_rate_hz=run.output_rate_hz,
+        lookahead_ms=run.lookahead_ms,
+        latency_ms=run.latency_ms,
+        rig=run.rig,
+        speech_s=round(sum(c.duration_s for c in run.clauses), 2),
+        clauses=len(run.clauses),
+        onsets=len(matches),
+        delivery_p50_ms=percentile(delivery, 50),
+        delivery_p99_ms=percentile(delivery, 99),
+        delivery_max_ms=percentile(delivery, 100),
+        headroom_min_ms=percentile(headroom, 0),
+        jitter_p50_ms=percentile(jitter, 50),
+        jitter_p99_ms=percentile(jitter, 99),
+        jitter_max_ms=percentile(jitter, 100),
+        publish_jitter_p99_ms=percentile(publish_jitter, 99),
+        av_offset_p50_ms=percentile(av, 50),
+        av_offset_abs_p99_ms=percentile(np.abs(av), 99),
+        av_onsets=len(av),
+        av_onsets_missed=len(matches) - len(av),
+        published_offset_p50_ms=percentile(as_published, 50),
+        published_offset_abs_p99_ms=percentile(np.abs(as_published), 99),
+        transport_shift_p50_ms=percentile(shift, 50),
+        transport_shift_abs_p99_ms=percentile(np.abs(shift), 99),
+        viseme_onset_p50_ms=percentile(viseme, 50),
+        viseme_onset_p99_ms=percentile(viseme, 99),
+        viseme_onsets=len(viseme),
+        frames_published=int(run.seqs.size),
+        frames_received=len(run.arrivals),
+        frames_dropped=len(set(run.seqs.tolist()) - received),
+        frames_late=sum(1 for *_, how in run.arrivals if how == Insert.LATE.value),
+        frames_played=int(stats.get("frames_played", 0)),
+        controller_ticks=int(run.tick_ms.size),
+        tick_overruns=int(stats.get("tick_overruns", 0)),
+        publisher_overruns=run.publisher_overruns,
+        clock_skew_ms=round(run.clock_skew_ms, 4),
+    )
+    result.targets = _targets(result)
+    return result
+
+
+def _targets(result: FaceBenchResult) -> dict[str, bool]:
+    def within(value: float | None, limit: float) -> bool:
+        return value is not None and value <= limit
+
+    return {
+        "jitter_p99": within(result.jitter_p99_ms, JITTER_TARGET_MS),
+        "av_offset_abs_p99": within(result.av_offset_abs_p99_ms, AV_TARGET_MS),
+        "viseme_onset_p99": within(result.viseme_onset_p99_ms, result.hop_ms),
+    }
+
+
+async def run_face_bench(seconds: float, rate_hz: int, voice_path: Path | None = None) -> FaceBenchResult:
+    return analyse(await collect_face_run(seconds, rate_hz, voice_path))
+
+
+# --- output -------------------------------------------------------------------------------------------------------
+
+
+def _ms(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.2f} ms" if signed else f"{value:.2f} ms"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report_lines(r: FaceBenchResult) -> list[str]:
+    """The readable report."""
+    return [
+        f"face timing over {r.speech_s:.1f} s of speech ({r.clauses} clauses, {r.onsets} mouth onsets), "
+        f"frames at {r.rate_hz} Hz, controller output at {r.output_rate_hz} Hz",
+        f"  setup          {r.voice} (decoder hop {r.hop_ms:.1f} ms); rig {r.rig}, latency {r.latency_ms:g} ms; "
+        f"lookahead {r.lookahead_ms:g} ms; mosquitto on loopback, controller in its own process",
+        f"  frames         published {r.frames_published}, received {r.frames_received}, dropped {r.frames_dropped}, "
+        f"late {r.frames_late}, played {r.frames_played}",
+        f"  overruns       publisher {r.publisher_overruns}, controller ticks {r.tick_overruns} "
+        f"(of {r.controller_ticks})",
+        f"  delivery       p50 {_ms(r.delivery_p50_ms)}  p99 {_ms(r.delivery_p99_ms)}  max {_ms(r.delivery_max_ms)}"
+        f"   (agent publish -> controller receive; least headroom before the playhead {_ms(r.headroom_min_ms)})",
+        f"  output jitter  p50 {_ms(r.jitter_p50_ms)}  p99 {_ms(r.jitter_p99_ms)}  max {_ms(r.jitter_max_ms)}"
+        f"   (target p99 <= {JITTER_TARGET_MS:g} ms: {_verdict(r.targets['jitter_p99'])}; "
+        f"agent send jitter p99 {_ms(r.publish_jitter_p99_ms)})",
+        f"  A/V offset     p50 {_ms(r.av_offset_p50_ms, True)}  |p99| {_ms(r.av_offset_abs_p99_ms)}"
+        f"   (mouth onset as shown - phoneme onset as played, negative = mouth early; target |p99| <= "
+        f"{AV_TARGET_MS:g} ms: {_verdict(r.targets['av_offset_abs_p99'])}; {r.av_onsets} onsets, "
+        f"{r.av_onsets_missed} missed)",
+        f"    as published p50 {_ms(r.published_offset_p50_ms, True)}  |p99| {_ms(r.published_offset_abs_p99_ms)}"
+        f"   (the frames' own onsets)   transport shift p50 {_ms(r.transport_shift_p50_ms, True)}  "
+        f"|p99| {_ms(r.transport_shift_abs_p99_ms)}   (shown - published)",
+        f"  viseme onset   p50 {_ms(r.viseme_onset_p50_ms)}  p99 {_ms(r.viseme_onset_p99_ms)}"
+        f"   (|animator - alignment| on the {r.rate_hz} Hz grid; target <= one hop, {r.hop_ms:.1f} ms: "
+        f"{_verdict(r.targets['viseme_onset_p99'])}; {r.viseme_onsets} onsets)",
+        f"  clocks         controller minus agent epoch offset {r.clock_skew_ms:+.4f} ms",
+    ]
+
+
+async def main(args: argparse.Namespace) -> int:
+    result = await run_face_bench(float(args.seconds), int(args.rate))
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        for line in report_lines(result):
+            print(line, file=sys.stdout)
+    return 0

@@ -156,7 +156,7 @@ class ConversationSession:
         turn = UserTurn(next(self._turn_ids), "", "text", self.clock.now())
         timings = TurnTimings(turn.turn_id, end_of_speech=turn.t, transcript_final=turn.t)
         answer = fixed_reply(self.persona.greeting, "greeting")
-        return await self._run_to_end(self.responder.start(turn, timings, answer=answer, remember=False))
+        return await self._run_to_end(self._track(self.responder.start(turn, timings, answer=answer, remember=False)))
 
     async def say(self, text: str) -> ReplyFinished:
         """A typed turn: answered at once (it interrupts a reply still playing), returns when the reply ends."""
@@ -176,7 +176,6 @@ class ConversationSession:
                 await self.responder.cancel(reply, self.clock.now())
 
     async def _run_to_end(self, reply: ActiveReply) -> ReplyFinished:
-        self._track(reply)
         await reply.done.wait()
         return await self.events.wait_for(ReplyFinished, lambda e: e.utterance_id == reply.utterance_id)
 

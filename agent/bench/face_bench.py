@@ -42,22 +42,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
-import multiprocessing
-import queue
+import pickle
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from companion.agent.clauses import ClauseChunker
 from companion.agent.clock import LoopClock
 from companion.agent.config.schema import Config, FaceConfig, Persona
 from companion.agent.errors import CompanionError
@@ -91,7 +92,7 @@ SENTENCES = (
     "Follow the yellow footprints to find the cafeteria and the gift shop.",
     "Children under twelve may join the free workshop at half past two.",
 )
-CLAUSES_PER_REPLY = 3  # a reply is a few clauses back to back, as the responder schedules them
+SENTENCES_PER_REPLY = 2  # each reply is cut into clauses and scheduled back to back, as the responder does
 LEAD_IN_S = 0.6  # frames flow this long before the first reply, so the controller follows (its ramp is 150 ms)
 REPLY_PAUSE_S = 0.4  # silence between replies: the mouth starts from rest again
 ONSET_THRESHOLD = 0.5  # progress at the onset, as in onset_errors_ms
@@ -100,6 +101,7 @@ BENCH_ROBOT_ID = "face-bench"
 JITTER_TARGET_MS = 2.0
 AV_TARGET_MS = 10.0
 STARTUP_TIMEOUT_S = 30.0
+_CONTROLLER_CODE = "from companion.agent.bench.face_bench import controller_main; raise SystemExit(controller_main())"
 _SPEECH_INDEX = np.array([DEFAULT_LAYOUT.index()[name] for name in SPEECH_CHANNELS], dtype=np.intp)
 
 
@@ -138,7 +140,10 @@ def start_mosquitto(workdir: Path, timeout_s: float = 10.0) -> LocalMosquitto:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     conf = workdir / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", encoding="utf-8")
+    # Without TCP_NODELAY on the broker's side, Nagle's algorithm meets the controller's delayed ACKs and holds
+    # frames back by 40 ms whenever the controller publishes (its status, every second).
+    settings = ["listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "set_tcp_nodelay true"]
+    conf.write_text("\n".join(settings).format(port=port) + "\n", encoding="utf-8")
     process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -211,45 +216,99 @@ def _bench_config(host: str, port: int, rate_hz: int, lookahead_ms: int) -> Conf
     return config
 
 
-def controller_process(
-    host: str, port: int, rig_path: str, messages: Any, stop: Any, rate_hz: int, lookahead_ms: int
-) -> None:
-    """Entry point of the controller's process: serve until ``stop`` is set, then send the recordings back."""
-    try:
-        asyncio.run(_serve_controller(host, port, rig_path, messages, stop, rate_hz, lookahead_ms))
-    except BaseException as error:  # the parent must hear about it rather than time out
-        messages.put(("error", f"{type(error).__name__}: {error}"))
+def controller_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the controller's process (``HOST PORT RIG RATE_HZ LOOKAHEAD_MS RESULT_PATH``).
+
+    Prints ``ready`` once subscribed, serves until a line (or end of file) arrives on stdin, then pickles its
+    recordings to ``RESULT_PATH`` and prints ``done``. A failure ends it with a traceback on stderr.
+    """
+    host, port, rig, rate_hz, lookahead_ms, result_path = argv if argv is not None else sys.argv[1:]
+    asyncio.run(_serve_controller(host, int(port), rig, int(rate_hz), int(lookahead_ms), Path(result_path)))
+    return 0
 
 
-async def _serve_controller(
-    host: str, port: int, rig_path: str, messages: Any, stop: Any, rate_hz: int, lookahead_ms: int
-) -> None:
+async def _serve_controller(host: str, port: int, rig: str, rate_hz: int, lookahead_ms: int, result: Path) -> None:
     config = _bench_config(host, port, rate_hz, lookahead_ms)
     driver = _TickRecorder()
-    controller = _RecordingController(config, driver, load_rig(rig_path))
+    controller = _RecordingController(config, driver, load_rig(rig))
     await controller.start()
-    messages.put(("ready", None))
-    await asyncio.to_thread(stop.wait)
-    stopped_ms = controller.clock.wall_ms()
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
     await controller.stop()
     pipeline = controller.pipeline
     assert isinstance(pipeline, _RecordingPipeline)
     clock = controller.clock
-    messages.put(
-        (
-            "result",
-            {
-                "tick_ms": np.array(driver.t_wall_ms, dtype=np.float64),
-                "tick_channels": np.stack(driver.channels) if driver.channels else np.zeros((0, 0), np.float32),
-                "tick_utterances": np.array(driver.utterances, dtype=np.int64),
-                "tick_following": np.array(pipeline.following[: len(driver.t_wall_ms)], dtype=bool),
-                "arrivals": pipeline.arrivals,
-                "stats": controller.stats.as_dict(),
-                "stopped_ms": stopped_ms,
-                "clock_probe": (clock.now(), clock.wall_ms()),
-            },
-        )
-    )
+    recordings = {
+        "tick_ms": np.array(driver.t_wall_ms, dtype=np.float64),
+        "tick_channels": np.stack(driver.channels) if driver.channels else np.zeros((0, 0), np.float32),
+        "tick_utterances": np.array(driver.utterances, dtype=np.int64),
+        "tick_following": np.array(pipeline.following[: len(driver.t_wall_ms)], dtype=bool),
+        "arrivals": pipeline.arrivals,
+        "stats": controller.stats.as_dict(),
+        "clock_probe": (clock.now(), clock.wall_ms()),
+    }
+    await asyncio.to_thread(result.write_bytes, pickle.dumps(recordings))
+    print("done", flush=True)
+
+
+class ControllerProcess:
+    """The face-controller in a child interpreter, as deployed: no shared GIL or event loop with the agent.
+
+    A plain subprocess rather than ``multiprocessing``: spawning re-imports the caller's main module, which breaks
+    scripts without a ``__main__`` guard; this way any caller can run the benchmark.
+    """
+
+    def __init__(self, process: asyncio.subprocess.Process, result: Path, stderr: Path) -> None:
+        self.process = process
+        self.result = result
+        self.stderr = stderr
+
+    @classmethod
+    async def start(
+        cls, host: str, port: int, rig: str, rate_hz: int, lookahead_ms: int, workdir: Path
+    ) -> ControllerProcess:
+        result, stderr = workdir / "controller.pickle", workdir / "controller.stderr"
+        args = [host, str(port), rig, str(rate_hz), str(lookahead_ms), str(result)]
+        with stderr.open("wb") as errors:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", _CONTROLLER_CODE, *args,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
+            )  # fmt: skip
+        return cls(process, result, stderr)
+
+    async def _expect(self, word: str, timeout_s: float) -> None:
+        assert self.process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self.process.stdout.readline(), timeout_s)
+        except TimeoutError:
+            raise CompanionError(f"the face-controller process said nothing for {timeout_s:g} s") from None
+        if line.decode(errors="replace").strip() != word:
+            await self.process.wait()
+            lines = self.stderr.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            raise CompanionError(f"the face-controller process failed: {lines[-1] if lines else 'no message'}")
+
+    async def wait_ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+        await self._expect("ready", timeout_s)
+
+    async def finish(self, timeout_s: float = 15.0) -> dict[str, Any]:
+        """Stop the controller (it eases to neutral first) and read back its recordings."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"stop\n")
+        await self.process.stdin.drain()
+        await self._expect("done", timeout_s)
+        await self.process.wait()
+        recordings: dict[str, Any] = pickle.loads(self.result.read_bytes())
+        return recordings
+
+    async def close(self) -> None:
+        """Make sure the child is gone (after a failure on either side)."""
+        if self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 5.0)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
 
 
 # --- the agent's side ---------------------------------------------------------------------------------------------
@@ -326,36 +385,37 @@ def choose_voice(workdir: Path) -> tuple[Path, str]:
     return make_tiny_piper_voice(workdir / "tiny-voice.onnx"), "tiny offline voice"
 
 
+def reply_texts() -> Iterator[str]:
+    """Replies of ``SENTENCES_PER_REPLY`` sentences, cycling through ``SENTENCES`` for as long as asked."""
+    for index in itertools.count(step=SENTENCES_PER_REPLY):
+        yield " ".join(SENTENCES[(index + k) % len(SENTENCES)] for k in range(SENTENCES_PER_REPLY))
+
+
 async def synthesize_replies(tts: PiperTTS, seconds: float) -> list[list[SpeechAudio]]:
-    """Clauses of real English, cycling through ``SENTENCES``, until ``seconds`` of speech; grouped into replies."""
-    clauses: list[SpeechAudio] = []
+    """Replies cut into clauses as the responder cuts them (``ClauseChunker``), synthesized until ``seconds``."""
+    replies: list[list[SpeechAudio]] = []
     total = 0.0
-    while total < seconds:
-        speech = await tts.synthesize(SENTENCES[len(clauses) % len(SENTENCES)])
-        if speech.duration_s <= 0:
-            raise CompanionError(f"the voice {tts.voice_path} produced no audio")
-        clauses.append(speech)
-        total += speech.duration_s
-    return [clauses[i : i + CLAUSES_PER_REPLY] for i in range(0, len(clauses), CLAUSES_PER_REPLY)]
+    for text in reply_texts():
+        if total >= seconds:
+            break
+        chunker = ClauseChunker()
+        reply: list[SpeechAudio] = []
+        for clause in [*chunker.feed(text), *chunker.close()]:
+            if total >= seconds:
+                break
+            speech = await tts.synthesize(clause)
+            if speech.duration_s <= 0 or not speech.phonemes:
+                raise CompanionError(f"the voice {tts.voice_path} produced no audio or no alignment for {clause!r}")
+            reply.append(speech)
+            total += speech.duration_s
+        replies.append(reply)
+    return replies
 
 
 def _hop_ms(voice_path: Path, sample_rate: int) -> float:
     config = json.loads(Path(f"{voice_path}.json").read_text(encoding="utf-8"))
     hop = int(config.get("hop_length", 256))  # piper's voices leave it out: their decoders all use 256
     return 1000.0 * hop / sample_rate
-
-
-async def _next_message(messages: Any, process: Any, timeout_s: float) -> tuple[str, Any]:
-    """The controller process's next message; a clear error if it died or said nothing in time."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return await asyncio.to_thread(messages.get, True, 0.5)
-        except queue.Empty:
-            if not process.is_alive():
-                raise CompanionError(f"the face-controller process ended (exit {process.exitcode})") from None
-            if time.monotonic() > deadline:
-                raise CompanionError(f"the face-controller process said nothing for {timeout_s:g} s") from None
 
 
 async def collect_face_run(
@@ -375,27 +435,15 @@ async def collect_face_run(
     with tempfile.TemporaryDirectory(prefix="companion-face-bench-") as folder:
         workdir = Path(folder)
         broker = await asyncio.to_thread(start_mosquitto, workdir)
-        context = multiprocessing.get_context("spawn")
-        messages = context.Queue()
-        stop = context.Event()
-        process = context.Process(
-            target=controller_process,
-            args=(broker.host, broker.port, str(loaded_rig.source or rig), messages, stop, rate_hz, lookahead_ms),
-            name="face-bench-controller",
-            daemon=True,
-        )
-        process.start()
         try:
-            return await _drive_agent(
-                seconds, rate_hz, voice_path, lookahead_ms, loaded_rig, broker, workdir, process, messages, stop
+            controller = await ControllerProcess.start(
+                broker.host, broker.port, str(loaded_rig.source or rig), rate_hz, lookahead_ms, workdir
             )
+            try:
+                return await _drive_agent(seconds, rate_hz, voice_path, lookahead_ms, loaded_rig, broker, controller)
+            finally:
+                await controller.close()
         finally:
-            stop.set()
-            await asyncio.to_thread(process.join, 5.0)
-            if process.is_alive():
-                process.terminate()
-                await asyncio.to_thread(process.join, 2.0)
-            messages.close()
             broker.stop()
 
 
@@ -406,13 +454,10 @@ async def _drive_agent(
     lookahead_ms: int,
     rig: Rig,
     broker: LocalMosquitto,
-    workdir: Path,
-    process: Any,
-    messages: Any,
-    stop: Any,
+    controller: ControllerProcess,
 ) -> FaceRun:
     if voice_path is None:
-        voice_path, voice = await asyncio.to_thread(choose_voice, workdir)
+        voice_path, voice = await asyncio.to_thread(choose_voice, controller.result.parent)
     else:
         voice = voice_path.name
     tts = PiperTTS(voice_path)
@@ -420,9 +465,7 @@ async def _drive_agent(
         replies = await synthesize_replies(tts, seconds)  # meanwhile the controller's process starts
     finally:
         await tts.close()
-    kind, detail = await _next_message(messages, process, STARTUP_TIMEOUT_S)
-    if kind != "ready":
-        raise CompanionError(f"the face-controller did not start: {detail}")
+    await controller.wait_ready()
 
     config = _bench_config(broker.host, broker.port, rate_hz, lookahead_ms)
     topics = Topics(config.robot.id)
@@ -467,11 +510,10 @@ async def _drive_agent(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     ended_ms = clock.wall_ms()
-    stop.set()
-    kind, detail = await _next_message(messages, process, 15.0)
-    await publisher.close()
-    if kind != "result":
-        raise CompanionError(f"the face-controller failed: {detail}")
+    try:
+        detail = await controller.finish()
+    finally:
+        await publisher.close()
 
     frames = [decode_frame(payload) for _, payload in link.sent]
     probe_loop_t, probe_wall_ms = detail["clock_probe"]

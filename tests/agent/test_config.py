@@ -1,0 +1,98 @@
+"""Loading config.yaml: typed values, located errors, environment overrides, derived settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from companion.agent.config import load_config
+from companion.agent.errors import ConfigError
+
+BASE = """\
+persona: guide
+personas:
+  guide:
+    name: Ada
+    style: You are a museum guide.
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def error_of(path: Path, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ or {})
+    return str(info.value)
+
+
+def test_the_repository_config_is_valid() -> None:
+    config = load_config(Path(__file__).parents[2] / "config.yaml", {})
+    assert config.active_persona.name == "Ada"
+    assert set(config.personas) == {"guide", "tutor", "listener"}
+    for persona in config.personas.values():
+        assert "repeat" in persona.plugins
+
+
+def test_defaults_fill_everything_but_the_persona(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, BASE), {})
+    assert config.broker.port == 1883 and config.face.rate_hz == 60 and config.privacy.store_audio is False
+
+
+def test_every_problem_is_listed_with_its_line_and_key_path(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "    voise: x\nface:\n  rate_hz: 500\nbroker:\n  url: http://x\n")
+    message = error_of(path)
+    assert "(3 problems)" in message
+    assert f"{path}:6: personas.guide.voise: unknown key 'voise' (did you mean 'voice'?)" in message
+    assert f"{path}:8: face.rate_hz: expected less than or equal to 100; got 500" in message
+    assert f"{path}:10: broker.url: expected mqtt://HOST:PORT" in message
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, BASE + "face:\n  rate_hz: 50\n  rate_hz: 60\n"))
+    assert ":8: face.rate_hz: key given twice (first on line 7)" in message
+
+
+def test_yaml_syntax_and_empty_files(tmp_path: Path) -> None:
+    assert "YAML syntax error" in error_of(write(tmp_path, "persona: [guide\n"))
+    assert "is empty" in error_of(write(tmp_path, "", "empty.yaml"))
+    assert "must be a mapping" in error_of(write(tmp_path, "- a\n- b\n", "list.yaml"))
+
+
+def test_the_active_persona_must_exist(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, BASE.replace("persona: guide", "persona: guard")))
+    assert "persona 'guard' is not defined in `personas` (defined: guide)" in message
+
+
+def test_environment_overrides_win_and_are_named_when_wrong(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    config = load_config(path, {"COMPANION_BROKER": "mqtt://10.0.0.5:1884", "COMPANION_TTS_VOICE": "voices/a.onnx"})
+    assert (config.broker.host, config.broker.port) == ("10.0.0.5", 1884)
+    assert config.models.tts.path == tmp_path / "voices/a.onnx"  # relative to the config file
+    message = error_of(path, {"COMPANION_BROKER": "nope"})
+    assert "(environment variable COMPANION_BROKER): broker.url" in message
+
+
+def test_emotion_recognition_is_refused_in_schools_and_workplaces(tmp_path: Path) -> None:
+    for place in ("education", "workplace"):
+        text = BASE + f"privacy:\n  deployment: {place}\nperception:\n  emotion_inference: true\n"
+        assert "EU AI Act" in error_of(write(tmp_path, text, f"{place}.yaml"))
+        off_by_default = load_config(write(tmp_path, BASE + f"privacy:\n  deployment: {place}\n", "x.yaml"), {})
+        assert off_by_default.emotion_inference_enabled is False
+    assert load_config(write(tmp_path, BASE), {}).emotion_inference_enabled is True
+
+
+def test_a_persona_overrides_only_the_turn_taking_keys_it_names(tmp_path: Path) -> None:
+    text = BASE + "    turn_taking:\n      unfinished_silence_ms: 2000\nturn_taking:\n  end_of_turn_silence_ms: 300\n"
+    config = load_config(write(tmp_path, text), {})
+    merged = config.turn_taking_for(config.active_persona)
+    assert merged.unfinished_silence_ms == 2000 and merged.end_of_turn_silence_ms == 300
+
+
+def test_emotion_baseline_accepts_synonyms(tmp_path: Path) -> None:
+    text = BASE + "    emotion_baseline: {emotion: joy, intensity: 0.4}\n"
+    assert load_config(write(tmp_path, text), {}).active_persona.emotion_baseline.emotion.value == "happy"

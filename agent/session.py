@@ -235,6 +235,7 @@ class ConversationSession:
         turn = UserTurn(next(self._turn_ids), text, "voice", t)
         timings = TurnTimings(turn.turn_id)
         self._speculative = self._track(self.responder.start(turn, timings, committed=False))
+        self.face.conversation_state("thinking", self.clock.now())  # it is thinking: show it before it is sure
 
     def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float, speech_s: float) -> None:
         interrupted, self._interrupted = self._interrupted, None

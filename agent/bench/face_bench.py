@@ -597,7 +597,7 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
 
 def shown_trajectory(run: FaceRun) -> tuple[np.ndarray, np.ndarray]:
     """When the face shows each output tick (epoch ms: tick time plus the rig's latency) and its channel values."""
-    return run.tick_ms + run.latency_ms, run.tick_channels
+    return run.tick_ms, run.tick_channels
 
 
 @dataclass(frozen=True)

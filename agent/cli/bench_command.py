@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     latency.add_argument("--tts-threads", type=int, default=1)
     latency.add_argument("--llm-quantize", choices=["none", "int8"], default="int8", help="as models.llm.quantize")
     latency.add_argument("--llm-dtype", choices=["float32", "bfloat16"], default="bfloat16", help="as models.llm.dtype")
-    latency.add_argument("--lookahead-ms", type=int, default=150, help="face lookahead (audio starts this far out)")
+    latency.add_argument("--lookahead-ms", type=int, default=100, help="face lookahead (audio starts this far out)")
     latency.add_argument("--json", action="store_true", help="print the results as one JSON object")
     latency.set_defaults(handler=_run_latency)
 

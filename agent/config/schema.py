@@ -218,7 +218,15 @@ class PerceptionConfig(Section):
 
 class FaceConfig(Section):
     rate_hz: int = Field(60, ge=10, le=100)
-    lookahead_ms: int = Field(150, ge=20, le=1000, description="frames are published this far ahead of their pts")
+    lookahead_ms: int = Field(
+        100,
+        ge=20,
+        le=1000,
+        description=(
+            "frames are published this far ahead of their pts: more than the rig's latency plus transport; it is "
+            "also how soon a new expression can show, and it delays the first audio by as much"
+        ),
+    )
     encoding: Literal["binary", "json"] = "binary"
     publish_audio: bool = Field(False, description="also publish the robot's voice (for the web simulator)")
 

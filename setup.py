@@ -27,12 +27,15 @@ def _packages() -> tuple[list[str], dict[str, str]]:
 
 
 PACKAGES, PACKAGE_DIR = _packages()
+# Folders of data files inside a package are packages to setuptools too (it warns otherwise).
+PACKAGES.append("companion.face.web.static")
+PACKAGE_DIR["companion.face.web.static"] = "face/web/static"
 
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data={
-        "companion.face.web": ["static/*"],
+        "companion.face.web.static": ["*"],
         "companion.face.rigs": ["*.yaml"],
     },
     include_package_data=True,

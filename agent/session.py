@@ -321,11 +321,15 @@ class ConversationSession:
         if not reply.committed:
             return
         timings = reply.timings
+        lag = self.loop_lag.stats()
         if self.config.metrics.log_turn_timings and timings.end_of_speech is not None:
-            log.info("turn %d timings (ms after end of speech): %s", timings.turn_id, timings.since_end_of_speech_ms())
+            log.info(
+                "turn %d (%s) ms after end of speech: %s; event-loop lag p99 %.1f ms, max %.1f ms",
+                timings.turn_id, timings.reply_source, timings.since_end_of_speech_ms(), lag.p99_ms, lag.max_ms,
+            )  # fmt: skip
         if self.metrics is not None:
             self.metrics.observe_turn(timings)
-            self.metrics.set_loop_lag(self.loop_lag.stats())
+            self.metrics.set_loop_lag(lag)
 
     def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a cancellation without blocking the caller (a listener callback); keep a reference until done."""

@@ -14,7 +14,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from companion.agent.config import Config, load_config
 from companion.agent.errors import CompanionError
 
 SUBCOMMANDS = ("chat", "run", "face", "check", "models", "bench")
@@ -40,6 +42,23 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("COMPANION_CONFIG", "config.yaml"),
         help="the configuration file (default: $COMPANION_CONFIG or ./config.yaml)",
     )
+
+
+def add_conversation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``chat`` and ``run`` share: --config, --json, --output, --greet, --no-face."""
+    add_config_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
+    parser.add_argument("--output", type=Path, help="where reply audio goes (default: audio.output.dir)")
+    parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
+    parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
+
+
+def load_conversation_config(args: argparse.Namespace) -> Config:
+    """The config named by --config, with --output applied."""
+    config = load_config(args.config)
+    if args.output is not None:
+        config.audio.output.dir = args.output
+    return config
 
 
 def setup_logging(verbosity: int) -> None:

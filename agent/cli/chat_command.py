@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
-from companion.agent.cli import add_config_argument
+from companion.agent.cli import add_conversation_arguments, load_conversation_config
 from companion.agent.cli.output import EventPrinter
-from companion.agent.config import load_config
 from companion.agent.runner import RunOptions, open_session
 
 
@@ -23,19 +21,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "lines from standard input until end of file."
         ),
     )
-    add_config_argument(parser)
     parser.add_argument("--say", action="append", metavar="TEXT", help="a line to say (repeat for several turns)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
-    parser.add_argument("--output", type=Path, help="where reply audio goes (default: audio.output.dir)")
-    parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
-    parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
+    add_conversation_arguments(parser)
     parser.set_defaults(handler=run_chat)
 
 
 async def run_chat(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    if args.output is not None:
-        config.audio.output.dir = args.output
+    config = load_conversation_config(args)
     printer = EventPrinter(config.active_persona.name, args.json)
     options = RunOptions(publish_face=not args.no_face, greet=args.greet, on_event=printer)
     async with open_session(config, options) as session:

@@ -9,9 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from companion.agent.cli import add_config_argument
+from companion.agent.cli import add_conversation_arguments, load_conversation_config
 from companion.agent.cli.output import EventPrinter
-from companion.agent.config import load_config
 from companion.agent.runner import RunOptions, open_session, report_of
 from companion.speech.sources import MicrophoneSource, WavFileSource
 
@@ -26,21 +25,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Without --wav it uses the microphone and the configured camera until Ctrl-C."
         ),
     )
-    add_config_argument(parser)
     parser.add_argument("--wav", type=Path, help="an audio file to hear instead of the microphone")
     parser.add_argument("--video", type=Path, help="a video file to watch instead of the camera")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per event")
-    parser.add_argument("--output", type=Path, help="where reply audio goes (default: audio.output.dir)")
-    parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
     parser.add_argument("--partials", action="store_true", help="also print partial transcripts")
-    parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
+    add_conversation_arguments(parser)
     parser.set_defaults(handler=run_robot)
 
 
 async def run_robot(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    if args.output is not None:
-        config.audio.output.dir = args.output
+    config = load_conversation_config(args)
     # Open the input first: a missing file is reported before any model loads.
     source = WavFileSource(args.wav) if args.wav else MicrophoneSource(config.audio.input_device)
     if args.video is not None and not args.video.is_file():

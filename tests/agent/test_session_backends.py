@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import aiohttp
 
 from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, OpenAIConfig, Persona
@@ -22,43 +25,45 @@ def config_for(base_url: str) -> Config:
     )
 
 
-async def test_streamed_reply_from_a_server_is_spoken_with_its_emotion() -> None:
-    server = FakeOpenAIServer(behaviour=Behaviour(reply=["[surprised] Oh", ", the whale", " is huge!"]))
-    base_url = await server.start()
-    config = config_for(base_url)
+@contextlib.asynccontextmanager
+async def session_against(behaviour: Behaviour) -> AsyncIterator[tuple[ConversationSession, FakeOpenAIServer, Metrics]]:
+    """A session whose language model is the OpenAI-compatible backend talking to a local server."""
+    server = FakeOpenAIServer(behaviour=behaviour)
+    config = config_for(await server.start())
     llm = OpenAICompatibleLLM(config.models.llm)
     metrics = Metrics()
     session = ConversationSession(config, SessionParts(tts=FakeTTS(seconds_per_char=0.005), llm=llm, metrics=metrics))
     await session.start()
     try:
+        yield session, server, metrics
+    finally:
+        await session.close()
+        await llm.close()
+        await server.stop()
+
+
+async def test_streamed_reply_from_a_server_is_spoken_with_its_emotion() -> None:
+    async with session_against(Behaviour(reply=["[surprised] Oh", ", the whale", " is huge!"])) as (
+        session,
+        server,
+        metrics,
+    ):
         reply = await session.say("what is that?")
         assert reply.text == "Oh, the whale is huge!" and reply.emotion == "surprised" and reply.source == "llm"
         body = server.requests[-1].body
         assert body["stream"] is True and body["messages"][0]["role"] == "system"
         assert body["messages"][-1] == {"role": "user", "content": "what is that?"}
-    finally:
-        await session.close()
-        await llm.close()
-        await server.stop()
-    exposition, _ = metrics.render()
-    assert 'companion_turns_total{source="llm"} 1.0' in exposition.decode()
+    assert 'companion_turns_total{source="llm"} 1.0' in metrics.render()[0].decode()
 
 
 async def test_a_failing_server_gets_the_spoken_fallback_line_and_is_counted() -> None:
-    server = FakeOpenAIServer(behaviour=Behaviour(status=503, error_body={"error": {"message": "overloaded"}}))
-    base_url = await server.start()
-    config = config_for(base_url)
-    llm = OpenAICompatibleLLM(config.models.llm)
-    metrics = Metrics()
-    session = ConversationSession(config, SessionParts(tts=FakeTTS(seconds_per_char=0.005), llm=llm, metrics=metrics))
-    await session.start()
-    try:
+    async with session_against(Behaviour(status=503, error_body={"error": {"message": "overloaded"}})) as (
+        session,
+        _server,
+        metrics,
+    ):
         reply = await session.say("hello?")
         assert reply.text == "One moment, please." and reply.emotion == "concerned"
-    finally:
-        await session.close()
-        await llm.close()
-        await server.stop()
     assert "companion_llm_errors_total 1.0" in metrics.render()[0].decode()
 
 

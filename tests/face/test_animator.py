@@ -11,18 +11,10 @@ from companion.face.emotions import Emotion, EmotionState
 from companion.face.expressions import expression_values
 from companion.face.protocol import DEFAULT_LAYOUT, ChannelLayout
 from companion.speech.types import TimedPhoneme
+from tests.support.phonemes import timed
 
 INDEX = DEFAULT_LAYOUT.index()
 RATE = 100.0
-
-
-def timed(*entries: tuple[str, float]) -> list[TimedPhoneme]:
-    out: list[TimedPhoneme] = []
-    t = 0.0
-    for symbol, duration in entries:
-        out.append(TimedPhoneme(symbol, t, t + duration))
-        t += duration
-    return out
 
 
 def play(animator: FaceAnimator, start: float, end: float) -> dict[float, np.ndarray]:

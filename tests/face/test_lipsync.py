@@ -15,6 +15,7 @@ from companion.face.lipsync import (
 )
 from companion.face.visemes import SPEECH_CHANNELS, VISEME_TARGETS, SymbolKind, classify
 from companion.speech.types import TimedPhoneme
+from tests.support.phonemes import timed
 
 HOP = 256 / 22050  # one decoder hop at 22.05 kHz
 JAW = SPEECH_CHANNELS.index("jawOpen")
@@ -22,15 +23,6 @@ CLOSE = SPEECH_CHANNELS.index("mouthClose")
 PRESS = SPEECH_CHANNELS.index("mouthPressLeft")
 PUCKER = SPEECH_CHANNELS.index("mouthPucker")
 STRETCH = SPEECH_CHANNELS.index("mouthStretchLeft")
-
-
-def timed(*entries: tuple[str, float]) -> list[TimedPhoneme]:
-    out: list[TimedPhoneme] = []
-    t = 0.0
-    for symbol, duration in entries:
-        out.append(TimedPhoneme(symbol, t, t + duration))
-        t += duration
-    return out
 
 
 def synthetic_alignment(symbols: list[str], rng: np.random.Generator) -> list[TimedPhoneme]:

@@ -27,19 +27,9 @@ from companion.face.visemes import (
     classify,
     fold_phonemes,
 )
-from companion.speech.types import TimedPhoneme
+from tests.support.phonemes import timed
 
 HOP = 256 / 22050
-
-
-def timed(*entries: tuple[str, float]) -> list[TimedPhoneme]:
-    """Consecutive alignment entries from (symbol, duration in seconds)."""
-    out: list[TimedPhoneme] = []
-    t = 0.0
-    for symbol, duration in entries:
-        out.append(TimedPhoneme(symbol, t, t + duration))
-        t += duration
-    return out
 
 
 def test_every_piper_symbol_is_a_viseme_or_an_explicit_fold_mark() -> None:

@@ -133,9 +133,7 @@ class ConversationSession:
         if self._listener is not None:
             await self._listener.close()
         await self.face.drain()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(cancel_until_done(task) for task in self._tasks))
         self.parts.sink.close()
         if self.parts.publisher is not None:
             await self.parts.publisher.close()
@@ -349,3 +347,10 @@ class ConversationSession:
     @property
     def output_dir(self) -> Path:
         return self.config.audio.output.dir
+
+
+async def cancel_until_done(task: asyncio.Task[None]) -> None:
+    """Cancel ``task`` and wait for it; cancel again if a library swallowed the first cancel (it happens)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.5)

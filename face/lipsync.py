@@ -464,13 +464,13 @@ def onset_errors_ms(
         onset = onsets[i]
         # From the middle of the previous segment (the mouth is at or near the previous key there) to this end.
         window_start = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
-        crossing = _last_upward_crossing(times, progress, threshold, window_start, segment.end_s, interpolate)
+        crossing = last_upward_crossing(times, progress, threshold, window_start, segment.end_s, interpolate)
         if crossing is not None:
             errors.append((crossing - onset) * 1000.0)
     return errors
 
 
-def _last_upward_crossing(
+def last_upward_crossing(
     times: np.ndarray, values: np.ndarray, level: float, lo: float, hi: float, interpolate: bool
 ) -> float | None:
     """The last time in [lo, hi] where ``values`` rises through ``level`` (interpolated, or the frame reaching it)."""

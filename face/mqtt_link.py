@@ -140,6 +140,7 @@ class MqttLink:
         except aiomqtt.MqttError:
             self.dropped_while_offline += 1
             return False
+        _raise_if_cancel_was_swallowed()
         return True
 
     async def set_retained(self, topic: str, payload: bytes, qos: int = 1) -> None:
@@ -163,3 +164,12 @@ class MqttLink:
             with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError):
                 await self._task
             self._task = None
+
+
+def _raise_if_cancel_was_swallowed() -> None:
+    """On Python 3.11 the ``asyncio.wait_for`` inside aiomqtt's publish drops a cancel that arrives just as the
+    publish completes; a frame loop would then never stop. Re-raise it (the task still counts it as pending)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError

@@ -1,56 +1,59 @@
 """``companion bench face``: frame delivery, controller jitter, audio/visual sync and viseme timing.
 
-The agent's real face path runs at ``--rate`` Hz for ``--seconds`` of synthesized English speech: piper (with its
-decoder's phoneme alignments) -> playout timeline -> ``FaceAnimator`` -> ``FacePublisher`` -> a real mosquitto on
-loopback -> a ``FaceController`` in its own process (its own interpreter and event loop, as deployed) with the
-sample rig (``face/rigs/sample.yaml``, actuator latency 40 ms). The agent records every frame it sends; the
-controller records every frame it receives and every output tick it commands. The definitions:
+The agent's real face path runs at ``--rate`` Hz for ``--seconds`` of synthesized English speech: museum-guide
+replies cut into clauses as the responder cuts them, piper (with its decoder's phoneme alignments), the playout
+timeline, ``FaceAnimator``, ``FacePublisher`` (``face.lookahead_ms`` from the config defaults), a mosquitto of the
+benchmark's own on loopback, and a ``FaceController`` in its own process (its own interpreter and event loop, as
+deployed) with the sample rig (``face/rigs/sample.yaml``, actuator latency 40 ms). The agent records every frame
+it sends; the controller records every frame it receives and every output tick it commands. The definitions:
 
 * **Frame delivery latency**: controller receive wall time (when its MQTT callback gets the frame) minus agent
   publish wall time (taken just before the frame is handed to the MQTT client). p50/p99/max. Both processes read
   the same system clock; the skew between their epoch offsets is measured and printed (``clock_skew_ms``).
+  *Headroom* is how long before the controller needed it (its pts minus the rig latency) a frame arrived; a frame
+  with negative headroom is late and dropped.
 * **Output jitter**: ``|actual interval between consecutive output ticks - 1 / controller.output_rate_hz|`` at the
-  controller, p50/p99/max (target p99 <= 2 ms), over the ticks of the measured run.
+  controller, p50/p99/max (target p99 <= 2 ms), over the ticks of the measured run. The same measure on the
+  agent's sends (against ``1 / rate``) tells whether jitter comes from the machine or from one side.
 * **Viseme onset error**: ``companion.face.lipsync.onset_errors_ms`` on each clause's real alignments, sampled on
   the frame grid at the phase the clause had in this run: the animator's mouth against the alignment alone, no
   transport. p50/p99 of ``|error|`` (target <= one decoder hop).
 * **Audio/visual offset as played**: the audio's phoneme onsets are the clause's start on the playout timeline (the
-  pts its first sample is played at, as the agent schedules it) plus the folded alignment onset. The mouth as
-  *shown* is rebuilt from the controller's output ticks: a tick commanded at wall time ``t`` drives the face for
-  the playhead ``t + latency_ms``, and the rig's motors take ``latency_ms`` to get there, so the face shows that
-  tick's channel values at ``t + latency_ms`` (exactly so if the rig's latency is right; a wrong rig latency adds
-  one to one). Between ticks the shown value is interpolated linearly. Each onset is found with the same
-  definition as ``onset_errors_ms``: progress of the speech channels from the previous viseme's key to this one's,
-  its last upward crossing of 0.5 between the middle of the previous segment and the end of this one. Offset =
-  shown mouth onset - phoneme onset (negative: the mouth is early), p50 and ``|p99|`` (target ``|p99|`` <= 10 ms;
-  people notice audio 45 ms early). Onsets the shown mouth never crosses are counted as missed, not hidden.
+  pts its first sample is played at, as the agent schedules it; a sound card adds its own output latency) plus the
+  folded alignment onset. The mouth as *shown* is rebuilt from the controller's output ticks: a tick commanded at
+  wall time ``t`` drives the face toward the playhead ``t + latency_ms``, and the motors take ``latency_ms`` to get
+  there, so the face shows that tick's channel values at ``t + latency_ms`` (exactly so if the rig's latency is
+  right: an error in it adds one to one), moving linearly from tick to tick. Each onset is found with the
+  definition of ``onset_errors_ms``: progress of the speech channels from the previous viseme's key toward this
+  one's, its last upward crossing of 0.5 between the middle of the previous segment and the end of this one.
+  Offset = shown mouth onset - phoneme onset (negative: the mouth is early), p50 and ``|p99|`` (target
+  ``|p99|`` <= 10 ms; people notice audio 45 ms early). Onsets the shown mouth never crosses (a stall that froze
+  or skipped the movement) are counted as missed, not hidden.
 
 How they add up: the same onset search on the frames as *published* (their pts and values) gives the animator's
 error on the real frame grid, about the viseme onset error; the *transport shift* is shown minus published onset,
 what MQTT, the jitter buffer, the controller's interpolation at its own tick times and the latency compensation
-add. A/V offset = published error + transport shift, per onset. A late or dropped frame, a playhead off by the
-latency, or a resume ramp during speech shows up in the transport shift; frame delivery latency itself does not,
-as long as frames arrive before the playhead (their headroom is printed).
+add. Per onset, A/V offset = published error + transport shift. Frame delivery latency does not enter the offset
+while frames arrive before the playhead (positive headroom); late or dropped frames, a controller stall, a playhead
+off by the latency, or a resume ramp during speech do, through the transport shift.
 
 The emotion stays neutral, so the speech channels carry the lip-sync alone; idle life (blinks, gaze, breathing)
 runs as usual on the other channels. The voice is the bench-size VITS voice when ``~/.cache/companion/bench-models``
-has it (``companion bench latency`` builds it), else the tiny offline voice; the output names which.
+has it (``companion bench latency`` builds it), else the tiny offline voice; the output names which. The
+benchmark's mosquitto runs with ``set_tcp_nodelay true``: without it, Nagle's algorithm on the broker's side meets
+the controller's delayed ACKs and holds frames back about 40 ms each time the controller publishes its status.
+The numbers are the machine's: on a loaded machine, scheduler stalls show up in every measure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import pickle
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,12 +65,13 @@ from companion.agent.clauses import ClauseChunker
 from companion.agent.clock import LoopClock
 from companion.agent.config.schema import Config, FaceConfig, Persona
 from companion.agent.errors import CompanionError
+from companion.agent.mosquitto import LocalMosquitto, start_mosquitto
 from companion.face.animator import FaceAnimator
 from companion.face.controller.jitter import Insert
 from companion.face.controller.rig import Rig, load_rig
 from companion.face.controller.service import FaceController, FacePipeline
 from companion.face.drivers.base import BaseDriver, OutputTick
-from companion.face.lipsync import CLOSURE_COLUMN, _last_upward_crossing, onset_errors_ms, plan_clause
+from companion.face.lipsync import CLOSURE_COLUMN, last_upward_crossing, onset_errors_ms, plan_clause
 from companion.face.mqtt_link import MqttLink
 from companion.face.protocol import DEFAULT_LAYOUT, FRAME_HEADER, PROTOCOL_VERSION, Topics, decode_frame
 from companion.face.publisher import FacePublisher
@@ -103,61 +107,6 @@ AV_TARGET_MS = 10.0
 STARTUP_TIMEOUT_S = 30.0
 _CONTROLLER_CODE = "from companion.agent.bench.face_bench import controller_main; raise SystemExit(controller_main())"
 _SPEECH_INDEX = np.array([DEFAULT_LAYOUT.index()[name] for name in SPEECH_CHANNELS], dtype=np.intp)
-
-
-# --- the broker ---------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class LocalMosquitto:
-    """A mosquitto of the benchmark's own on a free loopback port (the user's broker is left alone)."""
-
-    host: str
-    port: int
-    process: subprocess.Popen[bytes]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_mosquitto(workdir: Path, timeout_s: float = 10.0) -> LocalMosquitto:
-    """Start mosquitto on 127.0.0.1 and a free port; raises ``CompanionError`` when it is missing or fails."""
-    binary = shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
-    )
-    if binary is None:
-        raise CompanionError(
-            "the face benchmark needs mosquitto (a real broker on loopback), which is not installed",
-            "apt-get install mosquitto",
-        )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    conf = workdir / "mosquitto.conf"
-    # Without TCP_NODELAY on the broker's side, Nagle's algorithm meets the controller's delayed ACKs and holds
-    # frames back by 40 ms whenever the controller publishes (its status, every second).
-    settings = ["listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "set_tcp_nodelay true"]
-    conf.write_text("\n".join(settings).format(port=port) + "\n", encoding="utf-8")
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-            raise CompanionError(f"mosquitto exited at start: {error or 'no message'}", "check `mosquitto -v` runs")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return LocalMosquitto("127.0.0.1", port, process)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise CompanionError(f"mosquitto did not listen on 127.0.0.1:{port} within {timeout_s:g} s")
 
 
 # --- the controller's process -------------------------------------------------------------------------------------
@@ -202,33 +151,37 @@ class _RecordingPipeline(FacePipeline):
 
 
 class _RecordingController(FaceController):
+    """The real service with the recording pipeline in place of its own (nothing else differs)."""
+
     def __init__(self, config: Config, driver: _TickRecorder, rig: Rig) -> None:
         super().__init__(config, driver, rig)
         self.pipeline = _RecordingPipeline(rig, self.settings, driver_name=driver.name)
 
 
-def _bench_config(host: str, port: int, rate_hz: int, lookahead_ms: int) -> Config:
+def _bench_config(host: str, port: int, face: FaceConfig | None = None) -> Config:
+    """The defaults, on the benchmark's broker (never an embedded fallback), with binary frames."""
     config = Config(persona="bench", personas={"bench": Persona(name="Bench", style="A face timing benchmark.")})
     config.robot.id = BENCH_ROBOT_ID
     config.broker.url = f"mqtt://{host}:{port}"
     config.broker.embedded_fallback = False
-    config.face = FaceConfig(rate_hz=rate_hz, lookahead_ms=lookahead_ms, encoding="binary")
+    if face is not None:
+        config.face = face
     return config
 
 
 def controller_main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the controller's process (``HOST PORT RIG RATE_HZ LOOKAHEAD_MS RESULT_PATH``).
+    """Entry point of the controller's process (``HOST PORT RIG RESULT_PATH``).
 
     Prints ``ready`` once subscribed, serves until a line (or end of file) arrives on stdin, then pickles its
     recordings to ``RESULT_PATH`` and prints ``done``. A failure ends it with a traceback on stderr.
     """
-    host, port, rig, rate_hz, lookahead_ms, result_path = argv if argv is not None else sys.argv[1:]
-    asyncio.run(_serve_controller(host, int(port), rig, int(rate_hz), int(lookahead_ms), Path(result_path)))
+    host, port, rig, result_path = argv if argv is not None else sys.argv[1:]
+    asyncio.run(_serve_controller(host, int(port), rig, Path(result_path)))
     return 0
 
 
-async def _serve_controller(host: str, port: int, rig: str, rate_hz: int, lookahead_ms: int, result: Path) -> None:
-    config = _bench_config(host, port, rate_hz, lookahead_ms)
+async def _serve_controller(host: str, port: int, rig: str, result: Path) -> None:
+    config = _bench_config(host, port)
     driver = _TickRecorder()
     controller = _RecordingController(config, driver, load_rig(rig))
     await controller.start()
@@ -264,11 +217,9 @@ class ControllerProcess:
         self.stderr = stderr
 
     @classmethod
-    async def start(
-        cls, host: str, port: int, rig: str, rate_hz: int, lookahead_ms: int, workdir: Path
-    ) -> ControllerProcess:
+    async def start(cls, host: str, port: int, rig: str, workdir: Path) -> ControllerProcess:
         result, stderr = workdir / "controller.pickle", workdir / "controller.stderr"
-        args = [host, str(port), rig, str(rate_hz), str(lookahead_ms), str(result)]
+        args = [host, str(port), rig, str(result)]
         with stderr.open("wb") as errors:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-c", _CONTROLLER_CODE, *args,
@@ -418,12 +369,71 @@ def _hop_ms(voice_path: Path, sample_rate: int) -> float:
     return 1000.0 * hop / sample_rate
 
 
+async def _speak(
+    replies: list[list[SpeechAudio]],
+    publisher: FacePublisher,
+    animator: FaceAnimator,
+    clock: LoopClock,
+    lookahead_s: float,
+    rig: Rig,
+) -> list[PlayedClause]:
+    """Publish frames while the replies play on a real playout timeline; returns the clauses as placed."""
+    playout = Playout(clock, NullSink(), replies[0][0].sample_rate)
+    tasks = [
+        asyncio.create_task(publisher.run(), name="face-bench-frames"),
+        asyncio.create_task(playout.run(), name="face-bench-playout"),
+    ]
+    played: list[PlayedClause] = []
+    try:
+        await asyncio.sleep(LEAD_IN_S)
+        for utterance_id, reply in enumerate(replies, start=1):
+            animator.set_conversation_state("speaking", clock.now())
+            for speech in reply:  # as the responder does: on the timeline no earlier than one lookahead out
+                clause = playout.schedule(utterance_id, speech, clock.now() + lookahead_s)
+                animator.add_speech(utterance_id, speech.phonemes, clause.start_t)
+                played.append(
+                    PlayedClause(utterance_id, clock.wall_ms(clause.start_t), speech.duration_s, tuple(speech.phonemes))
+                )
+            playout.close(utterance_id)
+            await _until_played(playout, utterance_id, tasks[1])
+            animator.set_conversation_state("idle", clock.now())
+            await asyncio.sleep(REPLY_PAUSE_S)
+        # Frames for the end of the last reply went out a lookahead ago; let the controller play them.
+        await asyncio.sleep(lookahead_s + rig.latency_ms / 1000.0)
+    finally:
+        errors = [await _cancel(task) for task in tasks]
+    for error in errors:  # a frame loop or playout that failed on the way makes the run worthless
+        if error is not None:
+            raise error
+    return played
+
+
+async def _cancel(task: asyncio.Task[None]) -> BaseException | None:
+    """Cancel until it is done, and return what it failed with. Until done: on Python 3.11 ``asyncio.wait_for``
+    (inside aiomqtt's publish) can swallow a cancellation that coincides with the publish completing, and the frame
+    loop would then run on forever."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.1)
+    return None if task.cancelled() else task.exception()
+
+
+async def _until_played(playout: Playout, utterance_id: int, writer: asyncio.Task[None]) -> None:
+    """Wait for the utterance to finish playing, or for the playout's writer task to fail (raised, not waited on)."""
+    played = asyncio.ensure_future(playout.wait_done(utterance_id))
+    await asyncio.wait([played, writer], return_when=asyncio.FIRST_COMPLETED)
+    if not played.done():
+        played.cancel()
+        error = None if writer.cancelled() else writer.exception()
+        raise CompanionError(f"the playout stopped before utterance {utterance_id} was played: {error!r}")
+
+
 async def collect_face_run(
     seconds: float,
     rate_hz: int,
     voice_path: Path | None = None,
     *,
-    lookahead_ms: int = 150,
+    lookahead_ms: int | None = None,
     rig: str = "sample",
 ) -> FaceRun:
     """Play ``seconds`` of speech through the real face path and return what was recorded on both sides."""
@@ -431,16 +441,17 @@ async def collect_face_run(
         raise CompanionError(f"--seconds must be positive, got {seconds:g}")
     if not 10 <= rate_hz <= 100:
         raise CompanionError(f"--rate must be between 10 and 100 Hz (face.rate_hz), got {rate_hz}")
+    face = FaceConfig(rate_hz=rate_hz, encoding="binary")
+    if lookahead_ms is not None:
+        face.lookahead_ms = lookahead_ms
     loaded_rig = load_rig(rig)
     with tempfile.TemporaryDirectory(prefix="companion-face-bench-") as folder:
         workdir = Path(folder)
         broker = await asyncio.to_thread(start_mosquitto, workdir)
         try:
-            controller = await ControllerProcess.start(
-                broker.host, broker.port, str(loaded_rig.source or rig), rate_hz, lookahead_ms, workdir
-            )
+            controller = await ControllerProcess.start(broker.host, broker.port, str(loaded_rig.source or rig), workdir)
             try:
-                return await _drive_agent(seconds, rate_hz, voice_path, lookahead_ms, loaded_rig, broker, controller)
+                return await _drive_agent(seconds, face, voice_path, loaded_rig, broker, controller)
             finally:
                 await controller.close()
         finally:
@@ -449,9 +460,8 @@ async def collect_face_run(
 
 async def _drive_agent(
     seconds: float,
-    rate_hz: int,
+    face: FaceConfig,
     voice_path: Path | None,
-    lookahead_ms: int,
     rig: Rig,
     broker: LocalMosquitto,
     controller: ControllerProcess,
@@ -467,7 +477,7 @@ async def _drive_agent(
         await tts.close()
     await controller.wait_ready()
 
-    config = _bench_config(broker.host, broker.port, rate_hz, lookahead_ms)
+    config = _bench_config(broker.host, broker.port, face)
     topics = Topics(config.robot.id)
     clock = LoopClock()
     link = _SendRecorder(
@@ -478,39 +488,14 @@ async def _drive_agent(
         clock=clock,
         frames_topic=topics.frames,
     )
-    await link.connect()
     animator = FaceAnimator(seed=0)
     publisher = FacePublisher(link, topics, animator, clock, config.face)
-    await publisher.announce()
-    playout = Playout(clock, NullSink(), tts.sample_rate)
-    playout_task = asyncio.create_task(playout.run(), name="face-bench-playout")
-    started_ms = clock.wall_ms()
-    publisher_task = asyncio.create_task(publisher.run(), name="face-bench-frames")
-    played: list[PlayedClause] = []
-    lookahead_s = lookahead_ms / 1000.0
+    await link.connect()
     try:
-        await asyncio.sleep(LEAD_IN_S)
-        for utterance_id, reply in enumerate(replies, start=1):
-            animator.set_conversation_state("speaking", clock.now())
-            for speech in reply:  # as the responder does: on the timeline no earlier than one lookahead out
-                clause = playout.schedule(utterance_id, speech, clock.now() + lookahead_s)
-                animator.add_speech(utterance_id, speech.phonemes, clause.start_t)
-                played.append(
-                    PlayedClause(utterance_id, clock.wall_ms(clause.start_t), speech.duration_s, tuple(speech.phonemes))
-                )
-            playout.close(utterance_id)
-            await playout.wait_done(utterance_id)
-            animator.set_conversation_state("idle", clock.now())
-            await asyncio.sleep(REPLY_PAUSE_S)
-        # Frames for the end of the last reply went out a lookahead ago; let the controller play them.
-        await asyncio.sleep(lookahead_s + rig.latency_ms / 1000.0)
-    finally:
-        for task in (publisher_task, playout_task):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    ended_ms = clock.wall_ms()
-    try:
+        await publisher.announce()
+        started_ms = clock.wall_ms()
+        played = await _speak(replies, publisher, animator, clock, face.lookahead_ms / 1000.0, rig)
+        ended_ms = clock.wall_ms()
         detail = await controller.finish()
     finally:
         await publisher.close()
@@ -520,9 +505,9 @@ async def _drive_agent(
     return FaceRun(
         voice=voice,
         hop_ms=_hop_ms(voice_path, tts.sample_rate),
-        rate_hz=rate_hz,
+        rate_hz=face.rate_hz,
         output_rate_hz=config.controller.output_rate_hz,
-        lookahead_ms=float(lookahead_ms),
+        lookahead_ms=float(face.lookahead_ms),
         latency_ms=float(rig.latency_ms),
         rig=rig.name,
         clauses=played,
@@ -548,6 +533,8 @@ async def _drive_agent(
 
 @dataclass
 class FaceBenchResult:
+    """The printed numbers (ms unless named otherwise; None where a run gave nothing to measure)."""
+
     voice: str
     hop_ms: float
     rate_hz: int
@@ -597,11 +584,13 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
 
 def shown_trajectory(run: FaceRun) -> tuple[np.ndarray, np.ndarray]:
     """When the face shows each output tick (epoch ms: tick time plus the rig's latency) and its channel values."""
-    return run.tick_ms, run.tick_channels
+    return run.tick_ms + run.latency_ms, run.tick_channels
 
 
 @dataclass(frozen=True)
 class OnsetMatch:
+    """One phoneme onset of the audio as played and the mouth's onset for it, in epoch ms."""
+
     onset_ms: float  # the phoneme onset in the audio as played
     published_ms: float | None  # the mouth onset in the published frames (None: never crossed)
     shown_ms: float | None  # the mouth onset as shown by the controller
@@ -636,7 +625,7 @@ def mouth_onsets(
             a, b = np.searchsorted(times, lo) - 1, np.searchsorted(times, hi, side="right")
             a = max(int(a), 0)
             progress = (speech[a:b] - previous) @ direction / norm2
-            crossing = _last_upward_crossing(times[a:b], progress, ONSET_THRESHOLD, lo, hi, True)
+            crossing = last_upward_crossing(times[a:b], progress, ONSET_THRESHOLD, lo, hi, True)
             crossings.append(None if crossing is None else crossing * 1000.0)
         found.append((onset_s * 1000.0, crossings))
     return found
@@ -733,6 +722,7 @@ def _targets(result: FaceBenchResult) -> dict[str, bool]:
 
 
 async def run_face_bench(seconds: float, rate_hz: int, voice_path: Path | None = None) -> FaceBenchResult:
+    """One run, measured: what ``companion bench face`` prints."""
     return analyse(await collect_face_run(seconds, rate_hz, voice_path))
 
 
@@ -784,6 +774,5 @@ async def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(result)))
     else:
-        for line in report_lines(result):
-            print(line, file=sys.stdout)
+        print("\n".join(report_lines(result)))
     return 0

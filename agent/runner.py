@@ -14,6 +14,7 @@ from companion.agent.clock import LoopClock
 from companion.agent.config.schema import Config
 from companion.agent.events import Event, EventBus
 from companion.agent.session import ConversationSession
+from companion.plugins.api import Plugin
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class RunOptions:
     video: Path | None = None
     use_camera: bool = False
     on_event: Callable[[Event], None] | None = None
+    plugins: list[Plugin] = field(default_factory=list)  # asked after the persona's own plugins
 
 
 @dataclass
@@ -42,6 +44,7 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
     if options.on_event is not None:
         events.subscribe(options.on_event)
     assembly = await assemble(config, clock, listen=options.listen, publish_face=options.publish_face)
+    assembly.parts.plugins.extend(options.plugins)
     session = ConversationSession(config, assembly.parts, clock, events)
     watcher: asyncio.Task[None] | None = None
     try:

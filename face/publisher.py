@@ -72,6 +72,7 @@ class FacePublisher:
         # Called with (utterance_id, loop time) when the first frame of an utterance goes out.
         self.on_first_frame: Callable[[int, float], None] | None = None
         self._announced: set[int] = set()
+        self._audio_order = asyncio.Lock()
 
     @staticmethod
     def will(topics: Topics) -> tuple[str, bytes]:
@@ -124,6 +125,12 @@ class FacePublisher:
         """The robot's voice with its pts, for the web simulator (only when face.publish_audio is on)."""
         if not self.config.publish_audio:
             return
+        # One clause at a time, in the order they were handed over (asyncio.Lock is first come, first served):
+        # the simulator joins an utterance's chunks sample-exactly only when they arrive in order.
+        async with self._audio_order:
+            await self._publish_audio(utterance_id, samples, sample_rate, start_t)
+
+    async def _publish_audio(self, utterance_id: int, samples: np.ndarray, sample_rate: int, start_t: float) -> None:
         step = int(AUDIO_PACKET_S * sample_rate)
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
         for offset in range(0, len(pcm), step):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -35,7 +33,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 RATE = 22050
 SKEW_MS = 7345.0  # the server's clock runs this far ahead of the browser's
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "simulator.png"
 RIG = Rig("test-face", 0.0, ())
 
 
@@ -491,7 +488,7 @@ async def test_flush_silences_the_utterance_at_once(browser: BrowserContext, ske
 
 @pytest.mark.integration
 async def test_screenshot_of_a_smiling_speaking_face(page: Page, driver: SimDriver, tmp_path: Path) -> None:
-    """Writes the README's picture when COMPANION_UPDATE_SCREENSHOTS=1; always checks what it shows."""
+    """A smiling, speaking face with sound on (the README's picture comes from the end-to-end simulator test)."""
     for seq in range(20):  # a voice is playing, so the status line shows the utterance and sound on
         driver.on_audio(tone(3, seq, now_ms() + 200 + seq * 100))
     speaking = {
@@ -517,9 +514,5 @@ async def test_screenshot_of_a_smiling_speaking_face(page: Page, driver: SimDriv
     assert count(image, region, dark) > 50  # it speaks with its mouth open
     status = await page.text_content("#status")
     assert status is not None and "sound on" in status
-    path = tmp_path / "simulator.png"
-    cv2.imwrite(str(path), image)
-    if os.environ.get("COMPANION_UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENSHOT)
+    cv2.imwrite(str(tmp_path / "simulator.png"), image)  # kept with the test's files for a look after a failure
     driver.on_flush(3)

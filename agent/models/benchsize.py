@@ -231,7 +231,7 @@ def make_bench_models(out_dir: Path, sizes: BenchSizes = BenchSizes(), seed: int
         manifest = {}
     wanted = {
         "stt": {"seed": seed, **asdict(sizes.whisper)},
-        "llm": {"seed": seed, **asdict(sizes.llm)},
+        "llm": {"seed": seed, "generation": 2, **asdict(sizes.llm)},  # 2: no speakable-only rules
         "tts": {"seed": seed, **json.loads(json.dumps(asdict(sizes.piper)))},  # tuples as lists, as read back
     }
     stt, llm, tts = out_dir / STT_DIR, out_dir / LLM_DIR, out_dir / TTS_FILE
@@ -254,6 +254,7 @@ def make_bench_models(out_dir: Path, sizes: BenchSizes = BenchSizes(), seed: int
             tokenizer_vocab_size=sizes.llm.tokenizer_vocab_size,
             texts=english_corpus(),
             dtype=sizes.llm.dtype,
+            speakable_only=False,
         ),
         "tts": lambda staging: build_piper_voice(staging / tts.name, sizes.piper, seed),
     }

@@ -150,8 +150,11 @@ def make_tiny_llm(
     tokenizer_vocab_size: int = 400,
     texts: Sequence[str] = CORPUS,
     dtype: str = "float32",
+    speakable_only: bool = True,
 ) -> Path:
     """Write a Qwen2-architecture chat model with random weights to ``out_dir`` and return it.
+
+    ``speakable_only`` makes generation avoid unprintable tokens and stop no sooner than 4 tokens in.
 
     ``vocab_size`` is the model's embedding size (default: the tokenizer's, rounded up to a multiple of 64); it
     may exceed the tokenizer's, as real checkpoints' often do. ``dtype`` is the saved weights' dtype.
@@ -190,8 +193,9 @@ def make_tiny_llm(
         do_sample=False,
         # Random weights would pick raw control bytes and stop at once about as often as anything else; keep the
         # nonsense speakable (printable word pieces) and a few tokens long, so a tiny turn always has a voice.
-        suppress_tokens=unspeakable_token_ids(tokenizer),
-        min_new_tokens=4,
+        # (Not for the benchmark's model: its reply is scripted, and real checkpoints carry no such rules.)
+        suppress_tokens=unspeakable_token_ids(tokenizer) if speakable_only else None,
+        min_new_tokens=4 if speakable_only else None,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     with quiet_transformers():

@@ -51,35 +51,40 @@ import argparse
 import asyncio
 import itertools
 import json
-import pickle
-import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from companion.agent.bench.face_analysis import (
+    AV_TARGET_MS,
+    JITTER_TARGET_MS,
+    FaceBenchResult,
+    FaceRun,
+    PlayedClause,
+    analyse,
+)
+from companion.agent.bench.face_controller_process import (
+    ControllerProcess,
+    bench_config,
+)
 from companion.agent.clauses import ClauseChunker
 from companion.agent.clock import LoopClock
-from companion.agent.config.schema import Config, FaceConfig, Persona
+from companion.agent.config.schema import FaceConfig
 from companion.agent.errors import CompanionError
 from companion.agent.mosquitto import LocalMosquitto, start_mosquitto
 from companion.face.animator import FaceAnimator
-from companion.face.controller.jitter import Insert
 from companion.face.controller.rig import Rig, load_rig
-from companion.face.controller.service import FaceController, FacePipeline
-from companion.face.drivers.base import BaseDriver, OutputTick
-from companion.face.lipsync import CLOSURE_COLUMN, last_upward_crossing, onset_errors_ms, plan_clause
 from companion.face.mqtt_link import MqttLink
-from companion.face.protocol import DEFAULT_LAYOUT, FRAME_HEADER, PROTOCOL_VERSION, Topics, decode_frame
+from companion.face.protocol import DEFAULT_LAYOUT, Topics, decode_frame
 from companion.face.publisher import FacePublisher
-from companion.face.visemes import SPEECH_CHANNELS, fold_phonemes
 from companion.speech.playout import Playout
 from companion.speech.sinks import NullSink
 from companion.speech.tts import PiperTTS
-from companion.speech.types import SpeechAudio, TimedPhoneme
+from companion.speech.types import SpeechAudio
 
 # A museum guide's lines: varied English so the onsets cover every viseme group, stress and pauses.
 SENTENCES = (
@@ -99,167 +104,6 @@ SENTENCES = (
 SENTENCES_PER_REPLY = 2  # each reply is cut into clauses and scheduled back to back, as the responder does
 LEAD_IN_S = 0.6  # frames flow this long before the first reply, so the controller follows (its ramp is 150 ms)
 REPLY_PAUSE_S = 0.4  # silence between replies: the mouth starts from rest again
-ONSET_THRESHOLD = 0.5  # progress at the onset, as in onset_errors_ms
-MIN_MOVEMENT = 0.1  # key changes smaller than this are not onsets, as in onset_errors_ms
-BENCH_ROBOT_ID = "face-bench"
-JITTER_TARGET_MS = 2.0
-AV_TARGET_MS = 10.0
-STARTUP_TIMEOUT_S = 30.0
-_CONTROLLER_CODE = "from companion.agent.bench.face_bench import controller_main; raise SystemExit(controller_main())"
-_SPEECH_INDEX = np.array([DEFAULT_LAYOUT.index()[name] for name in SPEECH_CHANNELS], dtype=np.intp)
-
-
-# --- the controller's process -------------------------------------------------------------------------------------
-
-
-class _TickRecorder(BaseDriver):
-    """A driver that keeps every tick it is asked to command (wall time, channels as shown, utterance)."""
-
-    name = "bench-recorder"
-
-    def __init__(self) -> None:
-        self.t_wall_ms: list[float] = []
-        self.channels: list[np.ndarray] = []
-        self.utterances: list[int] = []
-
-    def write(self, tick: OutputTick) -> None:
-        self.t_wall_ms.append(tick.t_wall_ms)
-        self.channels.append(np.array(tick.channels, dtype=np.float32))
-        self.utterances.append(tick.utterance_id)
-
-
-class _RecordingPipeline(FacePipeline):
-    """The controller's pipeline, noting each frame's arrival (wall ms, seq, pts, what the buffer did with it)
-    and, per tick, whether the face followed the frames rather than neutral."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.arrivals: list[tuple[float, int, float, str]] = []
-        self.following: list[bool] = []
-
-    def on_frame(self, payload: bytes, now_ms: float) -> Insert | None:
-        result = super().on_frame(payload, now_ms)
-        if result is not None and len(payload) >= FRAME_HEADER.size and payload[0] == PROTOCOL_VERSION:
-            _, _, _, _, seq, _, pts_ms = FRAME_HEADER.unpack_from(payload)
-            self.arrivals.append((now_ms, seq, pts_ms, result.value))
-        return result
-
-    def tick(self, now_ms: float) -> OutputTick:
-        tick = super().tick(now_ms)
-        self.following.append(self.supervisor.following)
-        return tick
-
-
-class _RecordingController(FaceController):
-    """The real service with the recording pipeline in place of its own (nothing else differs)."""
-
-    def __init__(self, config: Config, driver: _TickRecorder, rig: Rig) -> None:
-        super().__init__(config, driver, rig)
-        self.pipeline = _RecordingPipeline(rig, self.settings, driver_name=driver.name)
-
-
-def _bench_config(host: str, port: int, face: FaceConfig | None = None) -> Config:
-    """The defaults, on the benchmark's broker (never an embedded fallback), with binary frames."""
-    config = Config(persona="bench", personas={"bench": Persona(name="Bench", style="A face timing benchmark.")})
-    config.robot.id = BENCH_ROBOT_ID
-    config.broker.url = f"mqtt://{host}:{port}"
-    config.broker.embedded_fallback = False
-    if face is not None:
-        config.face = face
-    return config
-
-
-def controller_main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the controller's process (``HOST PORT RIG RESULT_PATH``).
-
-    Prints ``ready`` once subscribed, serves until a line (or end of file) arrives on stdin, then pickles its
-    recordings to ``RESULT_PATH`` and prints ``done``. A failure ends it with a traceback on stderr.
-    """
-    host, port, rig, result_path = argv if argv is not None else sys.argv[1:]
-    asyncio.run(_serve_controller(host, int(port), rig, Path(result_path)))
-    return 0
-
-
-async def _serve_controller(host: str, port: int, rig: str, result: Path) -> None:
-    config = _bench_config(host, port)
-    driver = _TickRecorder()
-    controller = _RecordingController(config, driver, load_rig(rig))
-    await controller.start()
-    print("ready", flush=True)
-    await asyncio.to_thread(sys.stdin.readline)
-    await controller.stop()
-    pipeline = controller.pipeline
-    assert isinstance(pipeline, _RecordingPipeline)
-    clock = controller.clock
-    recordings = {
-        "tick_ms": np.array(driver.t_wall_ms, dtype=np.float64),
-        "tick_channels": np.stack(driver.channels) if driver.channels else np.zeros((0, 0), np.float32),
-        "tick_utterances": np.array(driver.utterances, dtype=np.int64),
-        "tick_following": np.array(pipeline.following[: len(driver.t_wall_ms)], dtype=bool),
-        "arrivals": pipeline.arrivals,
-        "stats": controller.stats.as_dict(),
-        "clock_probe": (clock.now(), clock.wall_ms()),
-    }
-    await asyncio.to_thread(result.write_bytes, pickle.dumps(recordings))
-    print("done", flush=True)
-
-
-class ControllerProcess:
-    """The face-controller in a child interpreter, as deployed: no shared GIL or event loop with the agent.
-
-    A plain subprocess rather than ``multiprocessing``: spawning re-imports the caller's main module, which breaks
-    scripts without a ``__main__`` guard; this way any caller can run the benchmark.
-    """
-
-    def __init__(self, process: asyncio.subprocess.Process, result: Path, stderr: Path) -> None:
-        self.process = process
-        self.result = result
-        self.stderr = stderr
-
-    @classmethod
-    async def start(cls, host: str, port: int, rig: str, workdir: Path) -> ControllerProcess:
-        result, stderr = workdir / "controller.pickle", workdir / "controller.stderr"
-        args = [host, str(port), rig, str(result)]
-        with stderr.open("wb") as errors:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", _CONTROLLER_CODE, *args,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=errors,
-            )  # fmt: skip
-        return cls(process, result, stderr)
-
-    async def _expect(self, word: str, timeout_s: float) -> None:
-        assert self.process.stdout is not None
-        try:
-            line = await asyncio.wait_for(self.process.stdout.readline(), timeout_s)
-        except TimeoutError:
-            raise CompanionError(f"the face-controller process said nothing for {timeout_s:g} s") from None
-        if line.decode(errors="replace").strip() != word:
-            await self.process.wait()
-            lines = self.stderr.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            raise CompanionError(f"the face-controller process failed: {lines[-1] if lines else 'no message'}")
-
-    async def wait_ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
-        await self._expect("ready", timeout_s)
-
-    async def finish(self, timeout_s: float = 15.0) -> dict[str, Any]:
-        """Stop the controller (it eases to neutral first) and read back its recordings."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"stop\n")
-        await self.process.stdin.drain()
-        await self._expect("done", timeout_s)
-        await self.process.wait()
-        recordings: dict[str, Any] = pickle.loads(self.result.read_bytes())
-        return recordings
-
-    async def close(self) -> None:
-        """Make sure the child is gone (after a failure on either side)."""
-        if self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 5.0)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
 
 
 # --- the agent's side ---------------------------------------------------------------------------------------------
@@ -282,44 +126,6 @@ class _SendRecorder(MqttLink):
         if ok:
             self.sent.append((sent_ms, payload))
         return ok
-
-
-@dataclass(frozen=True)
-class PlayedClause:
-    """A clause as the playout placed it: its first sample is played at ``start_ms`` (epoch ms)."""
-
-    utterance_id: int
-    start_ms: float
-    duration_s: float
-    phonemes: tuple[TimedPhoneme, ...]
-
-
-@dataclass
-class FaceRun:
-    """Everything one run recorded, before any statistics (times are epoch ms)."""
-
-    voice: str
-    hop_ms: float
-    rate_hz: int
-    output_rate_hz: int
-    lookahead_ms: float
-    latency_ms: float
-    rig: str
-    clauses: list[PlayedClause]
-    sent_ms: np.ndarray  # per published frame: when it was handed to MQTT
-    seqs: np.ndarray
-    pts_ms: np.ndarray
-    values: np.ndarray  # published channel values (as decoded from the payload, so float16-rounded)
-    arrivals: list[tuple[float, int, float, str]]  # (receive ms, seq, pts ms, insert result)
-    tick_ms: np.ndarray
-    tick_channels: np.ndarray
-    tick_utterances: np.ndarray
-    tick_following: np.ndarray
-    controller_stats: dict[str, Any]
-    publisher_overruns: int
-    started_ms: float  # the publisher's first tick
-    ended_ms: float  # the publisher was stopped
-    clock_skew_ms: float  # controller's epoch reading minus the agent's, for the same instant
 
 
 def choose_voice(workdir: Path) -> tuple[Path, str]:
@@ -477,7 +283,7 @@ async def _drive_agent(
         await tts.close()
     await controller.wait_ready()
 
-    config = _bench_config(broker.host, broker.port, face)
+    config = bench_config(broker.host, broker.port, face)
     topics = Topics(config.robot.id)
     clock = LoopClock()
     link = _SendRecorder(
@@ -526,199 +332,6 @@ async def _drive_agent(
         ended_ms=ended_ms,
         clock_skew_ms=float(probe_wall_ms - clock.wall_ms(probe_loop_t)),
     )
-
-
-# --- the measurements ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FaceBenchResult:
-    """The printed numbers (ms unless named otherwise; None where a run gave nothing to measure)."""
-
-    voice: str
-    hop_ms: float
-    rate_hz: int
-    output_rate_hz: int
-    lookahead_ms: float
-    latency_ms: float
-    rig: str
-    speech_s: float
-    clauses: int
-    onsets: int  # phoneme onsets that move the mouth (the candidates of every onset measure)
-    delivery_p50_ms: float | None
-    delivery_p99_ms: float | None
-    delivery_max_ms: float | None
-    headroom_min_ms: float | None  # least time a frame arrived before the controller needed it
-    jitter_p50_ms: float | None
-    jitter_p99_ms: float | None
-    jitter_max_ms: float | None
-    publish_jitter_p99_ms: float | None  # the same measure on the agent's sends, to tell where jitter comes from
-    av_offset_p50_ms: float | None
-    av_offset_abs_p99_ms: float | None
-    av_onsets: int
-    av_onsets_missed: int
-    published_offset_p50_ms: float | None
-    published_offset_abs_p99_ms: float | None
-    transport_shift_p50_ms: float | None
-    transport_shift_abs_p99_ms: float | None
-    viseme_onset_p50_ms: float | None
-    viseme_onset_p99_ms: float | None
-    viseme_onsets: int
-    frames_published: int
-    frames_received: int
-    frames_dropped: int
-    frames_late: int
-    frames_played: int
-    controller_ticks: int
-    tick_overruns: int
-    publisher_overruns: int
-    clock_skew_ms: float
-    targets: dict[str, bool] = field(default_factory=dict)
-
-
-def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
-    """The q-th percentile (linear interpolation), rounded to 0.001 ms; None when there is nothing to measure."""
-    array = np.asarray(values, dtype=np.float64)
-    return round(float(np.percentile(array, q)), 3) if array.size else None
-
-
-def shown_trajectory(run: FaceRun) -> tuple[np.ndarray, np.ndarray]:
-    """When the face shows each output tick (epoch ms: tick time plus the rig's latency) and its channel values."""
-    return run.tick_ms + run.latency_ms, run.tick_channels
-
-
-@dataclass(frozen=True)
-class OnsetMatch:
-    """One phoneme onset of the audio as played and the mouth's onset for it, in epoch ms."""
-
-    onset_ms: float  # the phoneme onset in the audio as played
-    published_ms: float | None  # the mouth onset in the published frames (None: never crossed)
-    shown_ms: float | None  # the mouth onset as shown by the controller
-
-
-def mouth_onsets(
-    phonemes: Sequence[TimedPhoneme], start_ms: float, trajectories: Sequence[tuple[np.ndarray, np.ndarray]]
-) -> list[tuple[float, list[float | None]]]:
-    """Per mouth-moving phoneme onset of a clause starting at ``start_ms``: the onset, and the mouth onset in each
-    trajectory ``(times_ms, values)`` (layout-ordered values), found as ``onset_errors_ms`` finds it."""
-    folded = fold_phonemes(phonemes)
-    if not folded:
-        return []
-    start_s = start_ms / 1000.0
-    plan = plan_clause(folded, start_s)
-    keys = plan.keys[:, :CLOSURE_COLUMN]
-    prepared = [(times / 1000.0, values[:, _SPEECH_INDEX].astype(np.float64)) for times, values in trajectories]
-    found: list[tuple[float, list[float | None]]] = []
-    for i, segment in enumerate(plan.segments):
-        if segment.viseme == "sil":
-            continue
-        previous = keys[i - 1] if i > 0 else np.zeros(CLOSURE_COLUMN)
-        direction = keys[i] - previous
-        norm2 = float(direction @ direction)
-        if norm2 < MIN_MOVEMENT**2:
-            continue
-        onset_s = start_s + folded[i].start_s  # the alignment's onset, before must-reach widening
-        lo = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
-        hi = segment.end_s
-        crossings: list[float | None] = []
-        for times, speech in prepared:
-            a, b = np.searchsorted(times, lo) - 1, np.searchsorted(times, hi, side="right")
-            a = max(int(a), 0)
-            progress = (speech[a:b] - previous) @ direction / norm2
-            crossing = last_upward_crossing(times[a:b], progress, ONSET_THRESHOLD, lo, hi, True)
-            crossings.append(None if crossing is None else crossing * 1000.0)
-        found.append((onset_s * 1000.0, crossings))
-    return found
-
-
-def onset_matches(run: FaceRun) -> list[OnsetMatch]:
-    """Every mouth-moving phoneme onset of the run, with the mouth onset as published and as shown."""
-    published = (run.pts_ms, run.values)
-    shown = shown_trajectory(run)
-    matches: list[OnsetMatch] = []
-    for clause in run.clauses:
-        for onset, (in_frames, on_face) in mouth_onsets(clause.phonemes, clause.start_ms, [published, shown]):
-            matches.append(OnsetMatch(onset, in_frames, on_face))
-    return matches
-
-
-def analyse(run: FaceRun) -> FaceBenchResult:
-    """The statistics of one run (see the module docstring for the definitions)."""
-    sent_by_seq = dict(zip(run.seqs.tolist(), run.sent_ms.tolist(), strict=True))
-    delivery = [recv - sent_by_seq[seq] for recv, seq, _, _ in run.arrivals if seq in sent_by_seq]
-    headroom = [pts - run.latency_ms - recv for recv, _, pts, _ in run.arrivals]
-    received = {seq for _, seq, _, _ in run.arrivals}
-
-    period_ms = 1000.0 / run.output_rate_hz
-    measured = run.tick_ms[(run.tick_ms >= run.started_ms) & (run.tick_ms <= run.ended_ms)]
-    jitter = np.abs(np.diff(measured) - period_ms)
-    publish_jitter = np.abs(np.diff(run.sent_ms) - 1000.0 / run.rate_hz)
-
-    matches = onset_matches(run)
-    av = [m.shown_ms - m.onset_ms for m in matches if m.shown_ms is not None]
-    as_published = [m.published_ms - m.onset_ms for m in matches if m.published_ms is not None]
-    shift = [m.shown_ms - m.published_ms for m in matches if m.shown_ms is not None and m.published_ms is not None]
-
-    origin_ms = float(run.pts_ms[0]) if run.pts_ms.size else 0.0
-    viseme: list[float] = []
-    for clause in run.clauses:  # on the frame grid, at the phase this clause had against the published frames
-        start_t = (clause.start_ms - origin_ms) / 1000.0
-        viseme += [abs(e) for e in onset_errors_ms(list(clause.phonemes), float(run.rate_hz), start_t)]
-
-    stats = run.controller_stats
-    result = FaceBenchResult(
-        voice=run.voice,
-        hop_ms=round(run.hop_ms, 2),
-        rate_hz=run.rate_hz,
-        output_rate_hz=run.output_rate_hz,
-        lookahead_ms=run.lookahead_ms,
-        latency_ms=run.latency_ms,
-        rig=run.rig,
-        speech_s=round(sum(c.duration_s for c in run.clauses), 2),
-        clauses=len(run.clauses),
-        onsets=len(matches),
-        delivery_p50_ms=percentile(delivery, 50),
-        delivery_p99_ms=percentile(delivery, 99),
-        delivery_max_ms=percentile(delivery, 100),
-        headroom_min_ms=percentile(headroom, 0),
-        jitter_p50_ms=percentile(jitter, 50),
-        jitter_p99_ms=percentile(jitter, 99),
-        jitter_max_ms=percentile(jitter, 100),
-        publish_jitter_p99_ms=percentile(publish_jitter, 99),
-        av_offset_p50_ms=percentile(av, 50),
-        av_offset_abs_p99_ms=percentile(np.abs(av), 99),
-        av_onsets=len(av),
-        av_onsets_missed=len(matches) - len(av),
-        published_offset_p50_ms=percentile(as_published, 50),
-        published_offset_abs_p99_ms=percentile(np.abs(as_published), 99),
-        transport_shift_p50_ms=percentile(shift, 50),
-        transport_shift_abs_p99_ms=percentile(np.abs(shift), 99),
-        viseme_onset_p50_ms=percentile(viseme, 50),
-        viseme_onset_p99_ms=percentile(viseme, 99),
-        viseme_onsets=len(viseme),
-        frames_published=int(run.seqs.size),
-        frames_received=len(run.arrivals),
-        frames_dropped=len(set(run.seqs.tolist()) - received),
-        frames_late=sum(1 for *_, how in run.arrivals if how == Insert.LATE.value),
-        frames_played=int(stats.get("frames_played", 0)),
-        controller_ticks=int(run.tick_ms.size),
-        tick_overruns=int(stats.get("tick_overruns", 0)),
-        publisher_overruns=run.publisher_overruns,
-        clock_skew_ms=round(run.clock_skew_ms, 4),
-    )
-    result.targets = _targets(result)
-    return result
-
-
-def _targets(result: FaceBenchResult) -> dict[str, bool]:
-    def within(value: float | None, limit: float) -> bool:
-        return value is not None and value <= limit
-
-    return {
-        "jitter_p99": within(result.jitter_p99_ms, JITTER_TARGET_MS),
-        "av_offset_abs_p99": within(result.av_offset_abs_p99_ms, AV_TARGET_MS),
-        "viseme_onset_p99": within(result.viseme_onset_p99_ms, result.hop_ms),
-    }
 
 
 async def run_face_bench(seconds: float, rate_hz: int, voice_path: Path | None = None) -> FaceBenchResult:

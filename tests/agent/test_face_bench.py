@@ -13,14 +13,8 @@ import numpy as np
 import pytest
 
 from companion.agent import mosquitto
-from companion.agent.bench.face_bench import (
-    FaceRun,
-    analyse,
-    collect_face_run,
-    mouth_onsets,
-    report_lines,
-    shown_trajectory,
-)
+from companion.agent.bench.face_analysis import FaceRun, analyse, mouth_onsets, shown_trajectory
+from companion.agent.bench.face_bench import collect_face_run, report_lines
 from companion.agent.errors import CompanionError
 from companion.agent.models.tiny.piper_voice import make_tiny_piper_voice
 from companion.face.controller.service import RESUME_RAMP_MS

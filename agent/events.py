@@ -92,11 +92,6 @@ class InterruptionResolved(Event):
     text: str
 
 
-@dataclass(frozen=True)
-class SessionError(Event):
-    message: str
-
-
 E = TypeVar("E", bound=Event)
 
 

@@ -97,7 +97,6 @@ class Listener:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stored = 0
         self._audio_now = clock.now()  # the end of the latest chunk processed, on the audio timeline
-        self.turns_ended = 0
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
@@ -220,7 +219,6 @@ class Listener:
         self._candidate = None
         self._partials = []
         self._generation += 1
-        self.turns_ended += 1
         assert candidate.done_t is not None
         self.handler.on_end_of_turn(
             candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()), speech_s

@@ -44,7 +44,6 @@ class ActiveReply:
     source: str = ""
     emotion: EmotionState | None = None
     clauses: list[ScheduledClause] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
     paused: bool = False
     cancelled: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -220,7 +219,6 @@ class Responder:
                 continue
             clause = self.playout.schedule(reply.utterance_id, speech, self.clock.now() + self.lookahead_s)
             reply.clauses.append(clause)
-            reply.texts.append(text)
             if reply.paused:
                 continue  # held by the playout; the face gets it if the reply resumes
             timings.mark("first_audio_pts", clause.start_t)

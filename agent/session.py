@@ -18,7 +18,6 @@ import itertools
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from companion.agent.clock import Clock, LoopClock
@@ -343,10 +342,6 @@ class ConversationSession:
     def _on_llm_error(self, error: Exception) -> None:
         if self.metrics is not None:
             self.metrics.count_llm_error()
-
-    @property
-    def output_dir(self) -> Path:
-        return self.config.audio.output.dir
 
 
 async def cancel_until_done(task: asyncio.Task[None]) -> None:

@@ -15,11 +15,12 @@ import contextlib
 import itertools
 import logging
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from companion.agent.clauses import ClauseChunker
 from companion.agent.clock import Clock
-from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, TextPiece
+from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
 from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, ReplyStarted
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
@@ -171,6 +172,12 @@ class Responder:
         except asyncio.CancelledError:
             self.playout.cancel(reply.utterance_id, self.clock.now(), self.fade_ms)
             raise
+        except Exception:
+            # A broken plugin stream or a voice that chokes on a word must not take the robot down: the reply
+            # ends where it got to, and the conversation goes on.
+            log.exception("reply %d failed", reply.utterance_id)
+            reply.cancelled = True
+            self.playout.cancel(reply.utterance_id, self.clock.now(), self.fade_ms)
         finally:
             if speaker is not None and not speaker.done():
                 speaker.cancel()
@@ -183,26 +190,24 @@ class Responder:
     ) -> None:
         parser, chunker = EmotionTagParser(), ClauseChunker()
         emotion = answer.emotion
-        timings = reply.timings
+
+        def take(items: Iterable[Parsed]) -> None:
+            nonlocal emotion
+            for item in items:
+                if isinstance(item, EmotionChange):
+                    emotion = item.state  # applies from the next clause on
+                    continue
+                for clause in chunker.feed(item.text):
+                    queue_clause(clause)
 
         def queue_clause(text: str) -> None:
-            timings.mark("first_clause", self.clock.now())
+            reply.timings.mark("first_clause", self.clock.now())
             queue.put_nowait((text, emotion or self.baseline))
 
         async for piece in answer.pieces:
-            timings.mark("llm_first_token", self.clock.now())
-            for item in parser.feed(piece):
-                if isinstance(item, EmotionChange):
-                    emotion = item.state
-                elif isinstance(item, TextPiece):
-                    for clause in chunker.feed(item.text):
-                        queue_clause(clause)
-        for item in parser.close():
-            if isinstance(item, TextPiece):
-                for clause in chunker.feed(item.text):
-                    queue_clause(clause)
-            elif isinstance(item, EmotionChange):
-                emotion = item.state
+            reply.timings.mark("llm_first_token", self.clock.now())
+            take(parser.feed(piece))
+        take(parser.close())
         for clause in chunker.close():
             queue_clause(clause)
         reply.emotion = emotion or self.baseline

@@ -6,7 +6,7 @@ partial transcript and interruption happens exactly where the test script puts i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import numpy as np
 
@@ -197,3 +197,31 @@ async def test_events_arrive_in_a_sensible_order() -> None:
     _, events, _ = await run_conversation(script(0.3, "where are the dinosaurs", 2.0))
     kinds = [type(e).__name__ for e in events.history]
     assert kinds.index("UserSpeechStarted") < kinds.index("UserTurnEvent") < kinds.index("ReplyFinished")
+
+
+class ExplodingPlugin:
+    name = "exploding"
+
+    async def on_turn(self, turn: object, context: object) -> object:
+        from companion.plugins.api import Reply
+
+        async def pieces() -> AsyncIterator[str]:
+            yield "[happy] First words."
+            raise RuntimeError("the plugin's stream broke")
+
+        return Reply(source="plugin:exploding", pieces=pieces())
+
+
+@virtual_time
+async def test_a_reply_that_fails_midway_ends_and_the_conversation_goes_on() -> None:
+    llm = FakeLLM(reply_echoing_user)
+    parts = SessionParts(tts=FakeTTS(), llm=llm, plugins=[ExplodingPlugin()])  # type: ignore[list-item]
+    session = ConversationSession(make_config(), parts, LoopClock())
+    await session.start()
+    broken = await session.say("hello")
+    assert broken.source == "plugin:exploding" and broken.interrupted
+    # Without the plugin (it would break again), the next turn is answered normally.
+    session.chain.plugins.clear()
+    after = await session.say("are you still there")
+    assert after.text.startswith("You said are you still there.") and not after.interrupted
+    await session.close()

@@ -38,7 +38,7 @@ class BrokerHandle:
 async def broker_answers(host: str, port: int, timeout_s: float) -> bool:
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
-    except (OSError, TimeoutError):
+    except (OSError, asyncio.TimeoutError):  # not the builtin TimeoutError before Python 3.11
         return False
     writer.close()
     with contextlib.suppress(OSError):

@@ -125,7 +125,7 @@ class MqttLink:
             await result
 
     async def wait_connected(self, timeout: float) -> bool:
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.connected.wait(), timeout)
         return self.connected.is_set()
 

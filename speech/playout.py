@@ -253,7 +253,7 @@ class Playout:
                 continue
             self._wakeup.clear()
             timeout = None if next_wake is None else max(0.0, next_wake - self.clock.now())
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     def _current(self) -> _Utterance | None:

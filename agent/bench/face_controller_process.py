@@ -149,7 +149,7 @@ class ControllerProcess:
         assert self.process.stdout is not None
         try:
             line = await asyncio.wait_for(self.process.stdout.readline(), timeout_s)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             raise CompanionError(f"the face-controller process said nothing for {timeout_s:g} s") from None
         if line.decode(errors="replace").strip() != word:
             await self.process.wait()
@@ -175,6 +175,6 @@ class ControllerProcess:
             self.process.terminate()
             try:
                 await asyncio.wait_for(self.process.wait(), 5.0)
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 self.process.kill()
                 await self.process.wait()

@@ -324,7 +324,7 @@ class FaceController:
             self._resting = asyncio.Event()
             self.pipeline.stop(Stop.SHUTDOWN, self.clock.wall_ms())
             timeout = self.settings.neutral_ease_ms / 1000.0 + 2.0 / self.settings.output_rate_hz
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._resting.wait(), timeout)
             for task in self._tasks:
                 task.cancel()

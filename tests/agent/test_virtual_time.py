@@ -32,7 +32,7 @@ def test_timeouts_fire_in_virtual_time() -> None:
     async def scenario() -> bool:
         try:
             await asyncio.wait_for(asyncio.Event().wait(), timeout=5.0)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             return True
         return False
 

@@ -448,10 +448,26 @@ def onset_errors_ms(
     last = math.floor((plan.last_t + 0.05) * frame_rate_hz)
     times = np.arange(first, last + 1) / frame_rate_hz
     rendered = np.stack([lipsync.sample(float(t)).values for t in times])
-    keys = plan.keys[:, :CLOSURE_COLUMN]
     # The reference is the folded alignment, before very short must-reach segments were widened for the frames.
     onsets = [start_t + s.start_s for s in fold_phonemes(phonemes)]
-    errors: list[float] = []
+    found = find_mouth_onsets(plan, onsets, times, rendered, threshold, min_movement, interpolate)
+    return [(crossing - onset) * 1000.0 for onset, crossing in found if crossing is not None]
+
+
+def find_mouth_onsets(
+    plan: ClausePlan,
+    onsets: Sequence[float],
+    times: np.ndarray,
+    speech: np.ndarray,
+    threshold: float = 0.5,
+    min_movement: float = 0.1,
+    interpolate: bool = True,
+) -> list[tuple[float, float | None]]:
+    """For each mouth-moving segment of ``plan``: its alignment onset (``onsets[i]``) and when the trajectory
+    ``speech`` (speech-channel values, one row per time in ``times``) gets there, by the definition of
+    ``onset_errors_ms``; None when it never does. The one onset search the tests and the face benchmark share."""
+    keys = plan.keys[:, :CLOSURE_COLUMN]
+    found: list[tuple[float, float | None]] = []
     for i, segment in enumerate(plan.segments):
         if segment.viseme == "sil":
             continue
@@ -460,14 +476,14 @@ def onset_errors_ms(
         norm2 = float(direction @ direction)
         if norm2 < min_movement**2:
             continue
-        progress = (rendered - previous) @ direction / norm2
-        onset = onsets[i]
         # From the middle of the previous segment (the mouth is at or near the previous key there) to this end.
-        window_start = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
-        crossing = last_upward_crossing(times, progress, threshold, window_start, segment.end_s, interpolate)
-        if crossing is not None:
-            errors.append((crossing - onset) * 1000.0)
-    return errors
+        lo = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
+        hi = segment.end_s
+        a = max(int(np.searchsorted(times, lo)) - 1, 0)
+        b = int(np.searchsorted(times, hi, side="right"))
+        progress = (speech[a:b] - previous) @ direction / norm2
+        found.append((onsets[i], last_upward_crossing(times[a:b], progress, threshold, lo, hi, interpolate)))
+    return found
 
 
 def last_upward_crossing(

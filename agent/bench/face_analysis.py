@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from companion.face.controller.jitter import Insert
-from companion.face.lipsync import CLOSURE_COLUMN, last_upward_crossing, onset_errors_ms, plan_clause
+from companion.face.lipsync import find_mouth_onsets, onset_errors_ms, plan_clause
 from companion.face.protocol import DEFAULT_LAYOUT
 from companion.face.visemes import SPEECH_CHANNELS, fold_phonemes
 from companion.speech.types import TimedPhoneme
@@ -128,39 +128,32 @@ class OnsetMatch:
     shown_ms: float | None  # the mouth onset as shown by the controller
 
 
+def speech_values(values: np.ndarray) -> np.ndarray:
+    """The speech channels (jaw, lips, tongue) of layout-ordered values, in ``SPEECH_CHANNELS`` order."""
+    return values[:, _SPEECH_INDEX].astype(np.float64)
+
+
 def mouth_onsets(
     phonemes: Sequence[TimedPhoneme], start_ms: float, trajectories: Sequence[tuple[np.ndarray, np.ndarray]]
 ) -> list[tuple[float, list[float | None]]]:
     """Per mouth-moving phoneme onset of a clause starting at ``start_ms``: the onset, and the mouth onset in each
-    trajectory ``(times_ms, values)`` (layout-ordered values), found as ``onset_errors_ms`` finds it."""
+    trajectory ``(times_ms, values)`` (layout-ordered values), found as ``onset_errors_ms`` finds it (ms)."""
     folded = fold_phonemes(phonemes)
     if not folded:
         return []
     start_s = start_ms / 1000.0
     plan = plan_clause(folded, start_s)
-    keys = plan.keys[:, :CLOSURE_COLUMN]
-    prepared = [(times / 1000.0, values[:, _SPEECH_INDEX].astype(np.float64)) for times, values in trajectories]
-    found: list[tuple[float, list[float | None]]] = []
-    for i, segment in enumerate(plan.segments):
-        if segment.viseme == "sil":
-            continue
-        previous = keys[i - 1] if i > 0 else np.zeros(CLOSURE_COLUMN)
-        direction = keys[i] - previous
-        norm2 = float(direction @ direction)
-        if norm2 < MIN_MOVEMENT**2:
-            continue
-        onset_s = start_s + folded[i].start_s  # the alignment's onset, before must-reach widening
-        lo = (plan.segments[i - 1].start_s + plan.segments[i - 1].end_s) / 2 if i > 0 else plan.first_t
-        hi = segment.end_s
-        crossings: list[float | None] = []
-        for times, speech in prepared:
-            a, b = np.searchsorted(times, lo) - 1, np.searchsorted(times, hi, side="right")
-            a = max(int(a), 0)
-            progress = (speech[a:b] - previous) @ direction / norm2
-            crossing = last_upward_crossing(times[a:b], progress, ONSET_THRESHOLD, lo, hi, True)
-            crossings.append(None if crossing is None else crossing * 1000.0)
-        found.append((onset_s * 1000.0, crossings))
-    return found
+    onsets = [start_s + segment.start_s for segment in folded]  # the alignment's, before must-reach widening
+    per_trajectory = [
+        find_mouth_onsets(plan, onsets, times / 1000.0, speech_values(values), ONSET_THRESHOLD, MIN_MOVEMENT)
+        for times, values in trajectories
+    ]
+    if not per_trajectory:
+        return []
+    return [
+        (onset * 1000.0, [None if found[i][1] is None else found[i][1] * 1000.0 for found in per_trajectory])
+        for i, (onset, _) in enumerate(per_trajectory[0])
+    ]
 
 
 def onset_matches(run: FaceRun) -> list[OnsetMatch]:

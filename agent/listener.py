@@ -24,7 +24,7 @@ import numpy as np
 from companion.agent.clock import Clock
 from companion.agent.config.schema import TurnTakingConfig
 from companion.agent.turn_rules import normalize, sounds_unfinished
-from companion.speech.echo import EchoCanceller, SelfHearingGate, rms
+from companion.speech.echo import ECHO_TAIL_S, EchoCanceller, SelfHearingGate, rms
 from companion.speech.playout import Playout
 from companion.speech.segmenter import SpeechSegmenter
 from companion.speech.sinks import to_int16
@@ -114,8 +114,10 @@ class Listener:
         reference = self.playout.reference(chunk.t, len(chunk.samples))
         residual = self.echo.process(chunk.samples, reference)
         probability = self.vad.probability(residual)
-        if rms(reference) > 1e-3:
-            probability = self.gate.user_speech_probability(residual, reference, probability)
+        tail = int(ECHO_TAIL_S * INPUT_SAMPLE_RATE)
+        heard_lately = self.playout.reference(chunk.t - ECHO_TAIL_S, tail + len(chunk.samples))
+        if rms(heard_lately) > 1e-3:
+            probability = self.gate.user_speech_probability(residual, heard_lately, probability)
         robot = self.handler.robot_audible(chunk.t)
         min_speech = self.config.barge_in_min_speech_ms if robot else self.config.min_speech_ms
         self.segmenter.min_speech_s = min_speech / 1000.0

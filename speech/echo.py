@@ -17,6 +17,7 @@ Everything works on 16 kHz float32 chunks of the VAD's size and costs well under
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Protocol
 
 import numpy as np
@@ -67,35 +68,52 @@ def make_echo_canceller() -> EchoCanceller:
         return PassThrough()
 
 
+ECHO_TAIL_S = 0.128  # how long the room may echo the robot's voice (reflections, reverberation)
+
+
+def loudest_block_rms(samples: np.ndarray, block: int) -> float:
+    """The highest RMS over consecutive blocks of ``block`` samples (the last, partial block included)."""
+    if len(samples) == 0:
+        return 0.0
+    return max(rms(samples[start : start + block]) for start in range(0, len(samples), block))
+
+
 def rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
 
 
 class SelfHearingGate:
-    """Turns the VAD's verdict on the residual into 'is this the user?' while the robot speaks."""
+    """Turns the VAD's verdict on the residual into 'is this the user?' while the robot speaks.
+
+    The leak is the residual's level over the reference's when only the robot is heard. It swings from chunk to
+    chunk (phonemes, reverberation), and a gate must hold for the loud moments too, so the estimate is a high
+    percentile of the recent robot-only ratios rather than an average. Until enough has been seen it assumes the
+    worst (``initial_leak``). A user must be ``margin`` times louder than that to count while the robot speaks.
+    """
 
     def __init__(
-        self, margin: float = 3.0, initial_leak: float = 1.0, adapt_down: float = 0.3, adapt_up: float = 0.02
+        self, margin: float = 3.0, initial_leak: float = 1.0, window: int = 64, percentile: float = 95.0
     ) -> None:
         self.margin = margin
-        self.leak = initial_leak  # residual level / reference level when only the robot is heard
-        # Falling fast lets a converging canceller open the gate quickly; rising slowly keeps a quiet user who is
-        # misjudged as echo from pushing the threshold up over their own voice.
-        self._adapt_down = adapt_down
-        self._adapt_up = adapt_up
+        self.initial_leak = initial_leak
+        self.percentile = percentile
+        self._ratios: deque[float] = deque(maxlen=window)
+        self.leak = initial_leak
         self.suppressed = 0  # chunks the gate refused during robot speech
 
     def user_speech_probability(self, residual: np.ndarray, reference: np.ndarray, vad_probability: float) -> float:
-        reference_level = rms(reference)
+        """``reference`` covers this chunk and the echo tail before it (``ECHO_TAIL_S``): a room keeps ringing
+        with louder audio from a moment ago while the current chunk's reference is quiet."""
+        reference_level = loudest_block_rms(reference, len(residual))
         if reference_level < _SILENT_RMS:
             return vad_probability  # the robot is silent: nothing to confuse the user with
         residual_level = rms(residual)
         if residual_level > self.margin * self.leak * reference_level:
             return vad_probability  # clearly more than the robot's own echo: someone else is talking
         # The robot alone: learn how much of it leaks through, and do not call it speech.
-        ratio = residual_level / reference_level
-        self.leak += (self._adapt_down if ratio < self.leak else self._adapt_up) * (ratio - self.leak)
-        self.leak = max(self.leak, 1e-3)
+        self._ratios.append(residual_level / reference_level)
+        if len(self._ratios) >= 8:
+            self.leak = max(float(np.percentile(self._ratios, self.percentile)), 1e-3)
         if vad_probability >= 0.5:
             self.suppressed += 1
         return 0.0

@@ -7,17 +7,13 @@ published over MQTT, the retained expression, flush commands and the simulator's
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Coroutine
-from typing import Any, Literal
+from typing import Literal
 
+from companion.agent.background import BackgroundTasks
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher
 from companion.speech.playout import ScheduledClause
-
-log = logging.getLogger(__name__)
 
 ConversationState = Literal["idle", "listening", "thinking", "speaking"]
 
@@ -26,34 +22,21 @@ class AgentFace:
     def __init__(self, animator: FaceAnimator, publisher: FacePublisher | None = None) -> None:
         self.animator = animator
         self.publisher = publisher
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.state: ConversationState = "idle"
-
-    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """MQTT sends don't hold up the reply pipeline; errors are logged."""
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("face message failed: %s", task.exception())
+        self._sends = BackgroundTasks("face message")  # MQTT sends don't hold up the reply pipeline
 
     def conversation_state(self, state: ConversationState, t: float) -> None:
-        self.state = state
         self.animator.set_conversation_state(state, t)
 
     def emotion(self, state: EmotionState, utterance_id: int, t: float) -> None:
         self.animator.set_emotion(state, t)
         if self.publisher is not None:
-            self._background(self.publisher.show_expression(state, utterance_id, t))
+            self._sends.spawn(self.publisher.show_expression(state, utterance_id, t))
 
     def speech(self, clause: ScheduledClause) -> None:
         self.animator.add_speech(clause.utterance_id, clause.speech.phonemes, clause.start_t)
         if self.publisher is not None:
             speech = clause.speech
-            self._background(
+            self._sends.spawn(
                 self.publisher.publish_audio(clause.utterance_id, speech.samples, speech.sample_rate, clause.start_t)
             )
 
@@ -61,12 +44,11 @@ class AgentFace:
         """Stop showing an utterance from ``t``: the animator drops its visemes, the controller its frames."""
         self.animator.cancel_utterance(utterance_id, t)
         if self.publisher is not None:
-            self._background(self.publisher.flush(utterance_id))
+            self._sends.spawn(self.publisher.flush(utterance_id))
 
     def gaze(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         self.animator.set_gaze_target(yaw_deg, pitch_deg)
 
     async def drain(self) -> None:
         """Wait for pending MQTT sends (used before shutdown)."""
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._sends.wait()

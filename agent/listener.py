@@ -12,7 +12,6 @@ The listener only reports; the session (``TurnHandler``) decides about replies a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import wave
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from companion.agent.background import BackgroundTasks
 from companion.agent.clock import Clock
 from companion.agent.config.schema import TurnTakingConfig
 from companion.agent.turn_rules import normalize, sounds_unfinished
@@ -94,7 +94,7 @@ class Listener:
         self._partial_in_flight: _Transcription | None = None
         self._partials: list[_Transcription] = []
         self._last_partial_start = -1e9
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._transcriptions = BackgroundTasks("transcription")
         self._stored = 0
         self._audio_now = clock.now()  # the end of the latest chunk processed, on the audio timeline
 
@@ -140,16 +140,6 @@ class Listener:
         self._generation += 1
         self._candidate = None
 
-    def _spawn(self, coroutine: object) -> None:
-        task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("transcription failed: %s", task.exception())
-
     def _on_pause(self, t: float) -> None:
         generation = self._generation
         in_flight = self._partial_in_flight
@@ -163,7 +153,7 @@ class Listener:
             self.handler.on_candidate(stable, self.clock.now())
         candidate = _Transcription(generation, t)
         self._candidate = candidate
-        self._spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False))
+        self._transcriptions.spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False))
 
     def _stable_partial(self, pause_t: float) -> str | None:
         """The last partial, if it agrees with the one before and reaches close to the pause."""
@@ -183,7 +173,7 @@ class Listener:
         self._last_partial_start = now
         partial = _Transcription(-1, now)
         self._partial_in_flight = partial
-        self._spawn(self._transcribe(partial, self.segmenter.audio(), partial=True))
+        self._transcriptions.spawn(self._transcribe(partial, self.segmenter.audio(), partial=True))
 
     async def _transcribe(self, job: _Transcription, audio: np.ndarray, partial: bool) -> None:
         try:
@@ -231,8 +221,7 @@ class Listener:
         if self.segmenter.in_utterance and self.segmenter.speaking:
             self.segmenter.speaking = False
             self._on_pause(self._audio_now)
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._transcriptions.wait()
         self._maybe_end_turn(self._audio_now, force=True)
 
     def _store(self, audio: np.ndarray) -> None:
@@ -249,6 +238,4 @@ class Listener:
             handle.writeframes(to_int16(audio).tobytes())
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._transcriptions.cancel()

@@ -16,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
 
+from companion.agent.background import BackgroundTasks
 from companion.agent.clock import Clock, LoopClock
 from companion.agent.config.schema import Config
 from companion.agent.events import (
@@ -109,7 +108,7 @@ class ConversationSession:
         self._replies: dict[int, ActiveReply] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._listener: Listener | None = None
-        self._background_tasks: set[asyncio.Future[None]] = set()
+        self._cancellations = BackgroundTasks("reply cancellation")  # started from listener callbacks
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -129,6 +128,7 @@ class ConversationSession:
         for reply in (self._speculative, self._active, self._interrupted):
             if reply is not None:
                 await self.responder.cancel(reply, self.clock.now())
+        await self._cancellations.wait()
         if self._listener is not None:
             await self._listener.close()
         await self.face.drain()
@@ -243,7 +243,7 @@ class ConversationSession:
                 self._resolve_false_interruption(interrupted, text)
                 self._drop_speculative()
                 return
-            self._background(self.responder.cancel(interrupted, t))
+            self._cancellations.spawn(self.responder.cancel(interrupted, t))
             self.events.emit(InterruptionResolved(t, interrupted.utterance_id, "interrupted", text))
         if not normalize(text):
             self._drop_speculative()  # noise, a cough: nothing to answer
@@ -260,7 +260,7 @@ class ConversationSession:
             self.responder.commit(speculative)
             return
         if speculative is not None:
-            self._background(self.responder.cancel(speculative, t))
+            self._cancellations.spawn(self.responder.cancel(speculative, t))
         turn = UserTurn(next(self._turn_ids), text, "voice", end_of_speech_t)
         self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
         timings = TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=transcript_t)
@@ -272,7 +272,7 @@ class ConversationSession:
             self.responder.resume(reply)
             kind = "resumed"
         else:
-            self._background(self.responder.cancel(reply, now))
+            self._cancellations.spawn(self.responder.cancel(reply, now))
             kind = "dropped"
         self.events.emit(InterruptionResolved(now, reply.utterance_id, kind, text))
         if self.metrics is not None:
@@ -303,7 +303,7 @@ class ConversationSession:
     def _drop_speculative(self) -> None:
         speculative, self._speculative = self._speculative, None
         if speculative is not None:
-            self._background(self.responder.cancel(speculative, self.clock.now()))
+            self._cancellations.spawn(self.responder.cancel(speculative, self.clock.now()))
 
     def _track(self, reply: ActiveReply) -> ActiveReply:
         self._replies[reply.utterance_id] = reply
@@ -327,12 +327,6 @@ class ConversationSession:
         if self.metrics is not None:
             self.metrics.observe_turn(timings)
             self.metrics.set_loop_lag(lag)
-
-    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """Run a cancellation without blocking the caller (a listener callback); keep a reference until done."""
-        task = asyncio.ensure_future(coroutine)
-        self._background_tasks.add(task)
-        task.add_done_callback(self._background_tasks.discard)
 
     def _on_first_frame(self, utterance_id: int, t: float) -> None:
         reply = self._replies.get(utterance_id)

@@ -31,7 +31,7 @@ $(TEST_STAMP): $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m companion.agent.demo
+	$(BIN)/python -m companion.cli.demo
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from setuptools import setup
 
-TOP_LEVEL = ("agent", "perception", "speech", "face", "plugins")
+TOP_LEVEL = ("core", "face", "speech", "perception", "plugins", "agent", "tools", "cli")
 ROOT = Path(__file__).parent
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from companion.agent.broker import BrokerHandle, ensure_broker
-from companion.agent.clock import Clock
 from companion.agent.config.schema import Config
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
 from companion.agent.models.registry import llm_model_path, stt_model_path, tts_voice_path
 from companion.agent.session import SessionParts
+from companion.core.clock import Clock
+from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
-from companion.face.mqtt_link import MqttLink
 from companion.face.protocol import Topics
 from companion.face.publisher import FacePublisher
 from companion.perception.perceiver import Perceiver

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from companion.agent.config.schema import BrokerConfig
-from companion.agent.errors import BrokerUnreachableError
+from companion.core.errors import BrokerUnreachableError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from companion.agent.background import BackgroundTasks
+from companion.core.tasks import TaskSet
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher
@@ -22,7 +22,7 @@ class AgentFace:
     def __init__(self, animator: FaceAnimator, publisher: FacePublisher | None = None) -> None:
         self.animator = animator
         self.publisher = publisher
-        self._sends = BackgroundTasks("face message")  # MQTT sends don't hold up the reply pipeline
+        self._sends = TaskSet("face")  # MQTT sends don't hold up the reply pipeline
 
     def conversation_state(self, state: ConversationState, t: float) -> None:
         self.animator.set_conversation_state(state, t)
@@ -30,21 +30,22 @@ class AgentFace:
     def emotion(self, state: EmotionState, utterance_id: int, t: float) -> None:
         self.animator.set_emotion(state, t)
         if self.publisher is not None:
-            self._sends.spawn(self.publisher.show_expression(state, utterance_id, t))
+            self._sends.spawn(self.publisher.show_expression(state, utterance_id, t), "expression")
 
     def speech(self, clause: ScheduledClause) -> None:
         self.animator.add_speech(clause.utterance_id, clause.speech.phonemes, clause.start_t)
         if self.publisher is not None:
             speech = clause.speech
             self._sends.spawn(
-                self.publisher.publish_audio(clause.utterance_id, speech.samples, speech.sample_rate, clause.start_t)
+                self.publisher.publish_audio(clause.utterance_id, speech.samples, speech.sample_rate, clause.start_t),
+                "audio",
             )
 
     def interrupt(self, utterance_id: int, t: float) -> None:
         """Stop showing an utterance from ``t``: the animator drops its visemes, the controller its frames."""
         self.animator.cancel_utterance(utterance_id, t)
         if self.publisher is not None:
-            self._sends.spawn(self.publisher.flush(utterance_id))
+            self._sends.spawn(self.publisher.flush(utterance_id), "flush")
 
     def gaze(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         self.animator.set_gaze_target(yaw_deg, pitch_deg)

@@ -20,10 +20,10 @@ from typing import Protocol
 
 import numpy as np
 
-from companion.agent.background import BackgroundTasks
-from companion.agent.clock import Clock
 from companion.agent.config.schema import TurnTakingConfig
 from companion.agent.turn_rules import normalize, sounds_unfinished
+from companion.core.clock import Clock
+from companion.core.tasks import TaskSet
 from companion.speech.echo import ECHO_TAIL_S, EchoCanceller, SelfHearingGate, rms
 from companion.speech.playout import Playout
 from companion.speech.segmenter import SpeechSegmenter
@@ -94,7 +94,7 @@ class Listener:
         self._partial_in_flight: _Transcription | None = None
         self._partials: list[_Transcription] = []
         self._last_partial_start = -1e9
-        self._transcriptions = BackgroundTasks("transcription")
+        self._transcriptions = TaskSet("listener")
         self._stored = 0
         self._audio_now = clock.now()  # the end of the latest chunk processed, on the audio timeline
 
@@ -153,7 +153,7 @@ class Listener:
             self.handler.on_candidate(stable, self.clock.now())
         candidate = _Transcription(generation, t)
         self._candidate = candidate
-        self._transcriptions.spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False))
+        self._transcriptions.spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False), "transcript")
 
     def _stable_partial(self, pause_t: float) -> str | None:
         """The last partial, if it agrees with the one before and reaches close to the pause."""
@@ -173,7 +173,7 @@ class Listener:
         self._last_partial_start = now
         partial = _Transcription(-1, now)
         self._partial_in_flight = partial
-        self._transcriptions.spawn(self._transcribe(partial, self.segmenter.audio(), partial=True))
+        self._transcriptions.spawn(self._transcribe(partial, self.segmenter.audio(), partial=True), "partial")
 
     async def _transcribe(self, job: _Transcription, audio: np.ndarray, partial: bool) -> None:
         try:

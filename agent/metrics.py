@@ -14,9 +14,9 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
-from companion.agent.errors import CompanionError
 from companion.agent.loop_lag import LoopLagStats
 from companion.agent.timing import MILESTONES, TurnTimings
+from companion.core.errors import CompanionError
 
 # Voice agents live between "instant" (~0.2 s to first audio) and "broken" (several seconds): fine buckets there.
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)

@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from companion.agent.clauses import ClauseChunker
-from companion.agent.clock import Clock
 from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
 from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, ReplyStarted
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn
 from companion.agent.timing import TurnTimings
+from companion.core.clock import Clock
 from companion.face.emotions import EmotionState
 from companion.speech.playout import Playout, PlayoutResult, ScheduledClause
 from companion.speech.tts import TextToSpeech

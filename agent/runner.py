@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -10,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from companion.agent.assembly import assemble, build_perceiver
-from companion.agent.clock import LoopClock
 from companion.agent.config.schema import Config
 from companion.agent.events import Event, EventBus
 from companion.agent.session import ConversationSession
+from companion.core.clock import LoopClock
+from companion.core.tasks import TaskSet
 from companion.plugins.api import Plugin
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
     assembly = await assemble(config, clock, listen=options.listen, publish_face=options.publish_face)
     assembly.parts.plugins.extend(options.plugins)
     session = ConversationSession(config, assembly.parts, clock, events)
-    watcher: asyncio.Task[None] | None = None
+    watchers = TaskSet("runner")
     try:
         # Load every model now, not on the first turn: loading holds the interpreter for seconds, and a turn
         # that waits for it (or a listener starved by it) is a bad first impression.
@@ -55,15 +55,12 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
         if options.video is not None or options.use_camera:
             perceiver = build_perceiver(config, options.video)
             if perceiver is not None:
-                watcher = asyncio.create_task(session.watch(perceiver), name="perception")
+                watchers.spawn(session.watch(perceiver), "perception")
         if options.greet:
             await session.greet()
         yield session
     finally:
-        if watcher is not None:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
+        await watchers.cancel()
         await session.close()
         await assembly.close()
 

@@ -18,8 +18,6 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 
-from companion.agent.background import BackgroundTasks
-from companion.agent.clock import Clock, LoopClock
 from companion.agent.config.schema import Config
 from companion.agent.events import (
     BargeIn,
@@ -42,6 +40,8 @@ from companion.agent.policy.types import DialogueContext, UserTurn, fixed_reply
 from companion.agent.responder import ActiveReply, Responder
 from companion.agent.timing import TurnTimings
 from companion.agent.turn_rules import is_false_interruption, normalize, sounds_unfinished
+from companion.core.clock import Clock, LoopClock
+from companion.core.tasks import TaskSet
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher, run_publisher_safely
@@ -106,9 +106,9 @@ class ConversationSession:
         self._speculative: ActiveReply | None = None  # started on a candidate transcript, not yet committed
         self._interrupted: ActiveReply | None = None  # paused by user speech, waiting for the verdict
         self._replies: dict[int, ActiveReply] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._services = TaskSet("session")  # playout, loop-lag monitor, face frames: run until close
         self._listener: Listener | None = None
-        self._cancellations = BackgroundTasks("reply cancellation")  # started from listener callbacks
+        self._cancellations = TaskSet("session")  # reply cancellations started from listener callbacks
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -118,11 +118,11 @@ class ConversationSession:
         await asyncio.gather(*(model.warm_up() for model in models))
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self.playout.run(), name="playout"))
-        self._tasks.append(asyncio.create_task(self.loop_lag.run(), name="loop-lag"))
+        self._services.spawn(self.playout.run(), "playout")
+        self._services.spawn(self.loop_lag.run(), "loop-lag")
         if self.parts.publisher is not None:
             await self.parts.publisher.announce()
-            self._tasks.append(asyncio.create_task(run_publisher_safely(self.parts.publisher), name="face-frames"))
+            self._services.spawn(run_publisher_safely(self.parts.publisher), "face-frames")
 
     async def close(self) -> None:
         for reply in (self._speculative, self._active, self._interrupted):
@@ -132,7 +132,7 @@ class ConversationSession:
         if self._listener is not None:
             await self._listener.close()
         await self.face.drain()
-        await asyncio.gather(*(cancel_until_done(task) for task in self._tasks))
+        await self._services.cancel()
         self.parts.sink.close()
         if self.parts.publisher is not None:
             await self.parts.publisher.close()
@@ -243,7 +243,7 @@ class ConversationSession:
                 self._resolve_false_interruption(interrupted, text)
                 self._drop_speculative()
                 return
-            self._cancellations.spawn(self.responder.cancel(interrupted, t))
+            self._cancellations.spawn(self.responder.cancel(interrupted, t), "cancel-reply")
             self.events.emit(InterruptionResolved(t, interrupted.utterance_id, "interrupted", text))
         if not normalize(text):
             self._drop_speculative()  # noise, a cough: nothing to answer
@@ -260,7 +260,7 @@ class ConversationSession:
             self.responder.commit(speculative)
             return
         if speculative is not None:
-            self._cancellations.spawn(self.responder.cancel(speculative, t))
+            self._cancellations.spawn(self.responder.cancel(speculative, t), "cancel-reply")
         turn = UserTurn(next(self._turn_ids), text, "voice", end_of_speech_t)
         self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
         timings = TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=transcript_t)
@@ -272,7 +272,7 @@ class ConversationSession:
             self.responder.resume(reply)
             kind = "resumed"
         else:
-            self._cancellations.spawn(self.responder.cancel(reply, now))
+            self._cancellations.spawn(self.responder.cancel(reply, now), "cancel-reply")
             kind = "dropped"
         self.events.emit(InterruptionResolved(now, reply.utterance_id, kind, text))
         if self.metrics is not None:
@@ -303,7 +303,7 @@ class ConversationSession:
     def _drop_speculative(self) -> None:
         speculative, self._speculative = self._speculative, None
         if speculative is not None:
-            self._cancellations.spawn(self.responder.cancel(speculative, self.clock.now()))
+            self._cancellations.spawn(self.responder.cancel(speculative, self.clock.now()), "cancel-reply")
 
     def _track(self, reply: ActiveReply) -> ActiveReply:
         self._replies[reply.utterance_id] = reply
@@ -336,10 +336,3 @@ class ConversationSession:
     def _on_llm_error(self, error: Exception) -> None:
         if self.metrics is not None:
             self.metrics.count_llm_error()
-
-
-async def cancel_until_done(task: asyncio.Task[None]) -> None:
-    """Cancel ``task`` and wait for it; cancel again if a library swallowed the first cancel (it happens)."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.5)

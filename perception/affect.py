@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from companion.agent.config.schema import AffectConfig
-from companion.agent.errors import CompanionError, ConfigError, ModelMissingError
+from companion.core.errors import CompanionError, ConfigError, ModelMissingError
 from companion.face.emotions import Emotion, normalize_emotion
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class OnnxAffectModel:
                 "the facial-affect model",
                 [self.path],
                 "set models.affect.path to an ONNX classifier (e.g. FER+), make a tiny test one with "
-                "companion.agent.models.tiny.affect.make_tiny_affect_model, or leave the path empty to run face "
+                "companion.tools.tiny.affect.make_tiny_affect_model, or leave the path empty to run face "
                 "detection only",
             )
         self._output_emotions = map_labels(labels)

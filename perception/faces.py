@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 
 FRONTAL_FACE_CASCADE = "haarcascade_frontalface_default.xml"
 SMILE_CASCADE = "haarcascade_smile.xml"

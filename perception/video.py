@@ -21,7 +21,7 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
-from companion.agent.errors import CompanionError, InputError
+from companion.core.errors import CompanionError, InputError
 
 
 @dataclass(frozen=True)

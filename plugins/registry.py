@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
-from companion.agent.errors import ConfigError
+from companion.core.errors import ConfigError
 from companion.plugins.api import Plugin
 
 ENTRY_POINT_GROUP = "companion.plugins"

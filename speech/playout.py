@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.agent.clock import Clock
+from companion.core.clock import Clock
 from companion.speech.sinks import AudioSink
 from companion.speech.types import INPUT_SAMPLE_RATE, SpeechAudio
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from companion.agent.clock import Clock
-from companion.agent.errors import CompanionError, InputError
+from companion.core.clock import Clock
+from companion.core.errors import CompanionError, InputError
 from companion.speech.types import INPUT_SAMPLE_RATE, AudioChunk
 from companion.speech.vad import CHUNK_SAMPLES
 

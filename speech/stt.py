@@ -8,9 +8,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from companion.agent.errors import ModelMissingError
+from companion.core.errors import ModelMissingError
+from companion.core.worker import ModelWorker
 from companion.speech.types import INPUT_SAMPLE_RATE, Transcript, Word
-from companion.speech.worker import ModelWorker
 
 
 @runtime_checkable

@@ -14,9 +14,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from companion.agent.errors import ModelMissingError
+from companion.core.errors import ModelMissingError
+from companion.core.worker import ModelWorker
 from companion.speech.types import SpeechAudio, TimedPhoneme
-from companion.speech.worker import ModelWorker
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from companion.agent.errors import ModelMissingError
+from companion.core.errors import ModelMissingError
 
 CHUNK_SAMPLES = 512
 _CONTEXT_SAMPLES = 64

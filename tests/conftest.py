@@ -11,7 +11,7 @@ import pytest
 from tests.support.broker import Broker, start_mosquitto
 
 if TYPE_CHECKING:
-    from companion.agent.models.tiny import TinyModels
+    from companion.tools.tiny import TinyModels
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +33,6 @@ def fresh_broker(tmp_path: Path) -> Iterator[Broker]:
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
     """The tiny offline models and their config, built once per test session (about 5 s)."""
-    from companion.agent.models.tiny import make_tiny_models
+    from companion.tools.tiny import make_tiny_models
 
     return make_tiny_models(tmp_path_factory.mktemp("tiny-models"), seed=0)

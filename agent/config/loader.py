@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from companion.agent.config.schema import Config
-from companion.agent.errors import ConfigError
+from companion.core.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from companion.agent.errors import ModelMissingError
 from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
+from companion.core.errors import ModelMissingError
 
 log = logging.getLogger(__name__)
 

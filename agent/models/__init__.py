@@ -1,8 +1,8 @@
-"""Models: where they are looked for (``registry``), downloading real ones (``fetch``), tiny offline ones
-(``tiny``), and real-size random ones for benchmarks (``benchsize``).
+"""Models: where they are looked for (``registry``) and downloading the real ones (``fetch``).
 
-Only the registry is imported here: it is what the rest of companion needs at start-up, and the other modules pull
-in heavy libraries (huggingface_hub, torch, transformers) that a running robot does not need.
+Only the registry is imported here: it is what the rest of companion needs at start-up; ``fetch`` pulls in
+huggingface_hub, which a running robot does not need. Tiny offline models and the benchmark's real-size random
+ones are tooling: ``companion.tools.tiny`` and ``companion.tools.bench.models``.
 """
 
 from companion.agent.models.registry import (

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from companion.agent.config.schema import Config
-from companion.agent.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
 from companion.agent.models import registry
+from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
 
 FETCHABLE = ("stt", "llm", "tts")
 STT_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]

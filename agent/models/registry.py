@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from companion.agent.config.schema import Config, ModelsConfig
-from companion.agent.errors import ConfigError, ModelMissingError
+from companion.core.errors import ConfigError, ModelMissingError
 
 KINDS = ("stt", "llm", "tts", "affect")
 PIPER_VOICES_REPO = "rhasspy/piper-voices"

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from companion.agent.config.schema import SafetyConfig
-from companion.agent.errors import ConfigError
 from companion.agent.policy.types import DialogueContext, Reply, UserTurn, fixed_reply
+from companion.core.errors import ConfigError
 from companion.face.emotions import Emotion, EmotionState
 
 log = logging.getLogger(__name__)

@@ -32,14 +32,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from companion.agent.clock import Clock, LoopClock
 from companion.agent.config.schema import Config, ControllerConfig
+from companion.core.clock import Clock, LoopClock
+from companion.core.mqtt import MqttLink
+from companion.core.tasks import TaskSet
 from companion.face.controller.jitter import BufferedFrame, Insert, JitterBuffer
 from companion.face.controller.rig import Rig
 from companion.face.controller.safety import SlewLimiter, Stop, Supervisor
 from companion.face.controller.status import ControllerStats, status_payload
 from companion.face.drivers.base import Driver, OutputTick
-from companion.face.mqtt_link import MqttLink
 from companion.face.protocol import (
     DEFAULT_LAYOUT,
     ChannelLayout,
@@ -266,7 +267,7 @@ class FaceController:
         self.status_interval_s = status_interval_s
         self.link: MqttLink | None = None
         self._clock = clock
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loops = TaskSet("face-controller")
         self._driver_open = False
         self._driver_error_logged = False
         self._resting: asyncio.Event | None = None  # set by the output loop once the face rests at shutdown
@@ -313,25 +314,18 @@ class FaceController:
             await self._close_driver()
             raise
         await self._publish_status()
-        self._tasks = [
-            asyncio.create_task(self._output_loop(), name="face-output"),
-            asyncio.create_task(self._status_loop(), name="face-status"),
-        ]
+        self._loops.spawn(self._output_loop(), "output")
+        self._loops.spawn(self._status_loop(), "status")
 
     async def stop(self) -> None:
         """Ease to neutral (bounded by ``neutral_ease_ms``), close the driver, publish "offline", disconnect."""
-        if self._tasks:
+        if len(self._loops):
             self._resting = asyncio.Event()
             self.pipeline.stop(Stop.SHUTDOWN, self.clock.wall_ms())
             timeout = self.settings.neutral_ease_ms / 1000.0 + 2.0 / self.settings.output_rate_hz
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._resting.wait(), timeout)
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            self._tasks = []
+            await self._loops.cancel()
         await self._close_driver()
         if self.link is not None:
             offline = status_payload("offline", self.stats, reason="shutdown")

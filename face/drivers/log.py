@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import IO
 
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import BaseDriver, OutputTick
 from companion.face.protocol import ChannelLayout

@@ -23,7 +23,7 @@ from typing import Any
 import serial
 
 from companion.agent.config.schema import MaestroConfig
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import BaseDriver, OutputTick
 from companion.face.protocol import ChannelLayout

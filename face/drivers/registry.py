@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from companion.agent.config.schema import ControllerConfig
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.drivers.base import Driver
 
 DRIVER_NAMES = ("log", "sim", "maestro")

@@ -33,7 +33,7 @@ import numpy as np
 from aiohttp import WSMsgType, web
 
 from companion.agent.config.schema import SimConfig
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.drivers.base import BaseDriver, OutputTick
 from companion.face.protocol import PROTOCOL_VERSION, AudioPacket, ChannelLayout
 

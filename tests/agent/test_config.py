@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from companion.agent.config import load_config
-from companion.agent.errors import ConfigError
+from companion.core.errors import ConfigError
 
 BASE = """\
 persona: guide

@@ -9,10 +9,10 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from companion.agent.errors import CompanionError
 from companion.agent.loop_lag import LoopLagStats
 from companion.agent.metrics import LATENCY_BUCKETS_S, Metrics
 from companion.agent.timing import TurnTimings
+from companion.core.errors import CompanionError
 
 HISTOGRAM = "companion_turn_milestone_seconds"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

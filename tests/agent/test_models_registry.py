@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from companion.agent.config.schema import Config, Persona
-from companion.agent.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
 from companion.agent.models import fetch, registry
+from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
 
 
 def make_config(models_dir: Path, **persona: object) -> Config:

@@ -11,7 +11,7 @@ from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, OpenA
 from companion.agent.llm.openai_compat import OpenAICompatibleLLM
 from companion.agent.metrics import Metrics
 from companion.agent.session import ConversationSession, SessionParts
-from companion.agent.testing.fakes import FakeTTS
+from companion.tools.testing.fakes import FakeTTS
 from tests.support.openai_server import Behaviour, FakeOpenAIServer
 
 

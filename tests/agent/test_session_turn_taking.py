@@ -1,6 +1,6 @@
 """Turn-taking on a virtual clock with fake models: deterministic, and a whole conversation in milliseconds.
 
-The fake STT hears words encoded as tones (agent/testing/fakes.py) and the VAD is level-based, so every pause,
+The fake STT hears words encoded as tones (tools/testing/fakes.py) and the VAD is level-based, so every pause,
 partial transcript and interruption happens exactly where the test script puts it.
 """
 
@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Sequence
 
 import numpy as np
 
-from companion.agent.clock import LoopClock
 from companion.agent.config.schema import Config, Persona, TurnTakingConfig
 from companion.agent.events import (
     BargeIn,
@@ -24,11 +23,12 @@ from companion.agent.events import (
 )
 from companion.agent.llm.base import ChatMessage
 from companion.agent.session import ConversationSession, SessionParts
-from companion.agent.testing import virtual_time
-from companion.agent.testing.fakes import FakeLLM, FakeSTT, FakeTTS, ToneSpeech
+from companion.core.clock import LoopClock
 from companion.speech.sources import ArraySource
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import EnergyVad
+from companion.tools.testing import virtual_time
+from companion.tools.testing.fakes import FakeLLM, FakeSTT, FakeTTS, ToneSpeech
 
 WORDS = "where are the dinosaurs mhm i was wondering if you have maps stop tell me about whales".split()
 SPEECH = ToneSpeech(WORDS)

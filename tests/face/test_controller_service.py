@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from companion.agent.cli import face_command
 from companion.agent.config.schema import BrokerConfig, Config, ControllerConfig, Persona, RobotConfig
-from companion.agent.errors import BrokerUnreachableError, CompanionError
+from companion.cli import face_command
+from companion.core.errors import BrokerUnreachableError, CompanionError
+from companion.core.mqtt import MqttLink
 from companion.face.channels import SPEC_BY_NAME, ChannelSpec
 from companion.face.controller.rig import Rig, load_rig, packaged_rig
 from companion.face.controller.safety import Stop
@@ -28,7 +29,6 @@ from companion.face.controller.service import FaceController, FacePipeline
 from companion.face.drivers.base import OutputTick
 from companion.face.drivers.log import LogDriver
 from companion.face.drivers.registry import UnknownDriverError, create_driver, describe_output
-from companion.face.mqtt_link import MqttLink
 from companion.face.protocol import (
     DEFAULT_LAYOUT,
     ChannelLayout,
@@ -449,13 +449,13 @@ async def test_unreachable_broker_fails_start_and_closes_the_driver(tmp_path: Pa
 
 # --- the command line ------------------------------------------------------------------------------------------
 
-# `python -m companion.agent.cli` needs every subcommand module; until they all exist, run this command's own
+# `python -m companion.cli` needs every subcommand module; until they all exist, run this command's own
 # module the way the CLI's main does.
-_CLI_MODULES = [f"companion.agent.cli.{name}_command" for name in ("chat", "run", "face", "check", "models", "bench")]
+_CLI_MODULES = [f"companion.cli.{name}_command" for name in ("chat", "run", "face", "check", "models", "bench")]
 _FACE_ONLY = (
     "import argparse, asyncio, sys\n"
-    "from companion.agent.cli import face_command\n"
-    "from companion.agent.errors import CompanionError\n"
+    "from companion.cli import face_command\n"
+    "from companion.core.errors import CompanionError\n"
     "parser = argparse.ArgumentParser(prog='companion')\n"
     "face_command.register(parser.add_subparsers(dest='command', required=True))\n"
     "args = parser.parse_args(sys.argv[1:])\n"
@@ -469,7 +469,7 @@ _FACE_ONLY = (
 
 def _cli() -> list[str]:
     if all(find_spec(name) is not None for name in _CLI_MODULES):
-        return [sys.executable, "-m", "companion.agent.cli"]
+        return [sys.executable, "-m", "companion.cli"]
     return [sys.executable, "-c", _FACE_ONLY]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.agent.errors import BrokerUnreachableError
-from companion.face.mqtt_link import MqttLink
+from companion.core.errors import BrokerUnreachableError
+from companion.core.mqtt import MqttLink
 from tests.support.broker import Broker, free_port, start_mosquitto
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.channels import ChannelSpec
 from companion.face.controller.rig import RigError, load_rig, packaged_rig, parse_rig, resolve_rig_path
 from companion.face.protocol import DEFAULT_LAYOUT, ChannelLayout, values_from_mapping

@@ -22,7 +22,7 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Page
 
 from companion.agent.config.schema import SimConfig
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import Driver, OutputTick
 from companion.face.drivers.sim import AUDIO_MESSAGE, FRAME_MESSAGE, MAX_FRAMES_PER_S, MSG_AUDIO, MSG_FRAME, SimDriver

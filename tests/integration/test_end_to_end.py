@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from companion.agent.models.tiny import TinyModels
 from companion.face.emotions import Emotion
+from companion.tools.tiny import TinyModels
 from tests.support.broker import Broker
 from tests.support.speech import espeak
 from tests.support.video import make_face_video
 
 pytestmark = pytest.mark.integration
 
-CLI = [sys.executable, "-m", "companion.agent.cli"]
+CLI = [sys.executable, "-m", "companion.cli"]
 
 
 def _env(broker: Broker) -> dict[str, str]:

@@ -35,17 +35,17 @@ from playwright.async_api import Page
 from companion.agent.config import load_config
 from companion.agent.config.schema import Config
 from companion.agent.events import ClauseScheduled, ReplyFinished
-from companion.agent.models.tiny import TinyModels
 from companion.agent.runner import RunOptions, open_session
 from companion.agent.session import ConversationSession
 from companion.face.publisher import AUDIO_PACKET_S
 from companion.plugins.api import DialogueContext, Reply, UserTurn, fixed_reply
+from companion.tools.tiny import TinyModels
 from tests.support.broker import Broker
 from tests.support.browser import launch_chromium
 
 pytestmark = pytest.mark.integration
 
-CLI = [sys.executable, "-m", "companion.agent.cli"]
+CLI = [sys.executable, "-m", "companion.cli"]
 ROBOT_ID = "sim-e2e"
 HAPPY_REPLY = "[happy] Hello! I am so happy to see you today. Welcome to the museum, there is so much to see!"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "simulator.png"

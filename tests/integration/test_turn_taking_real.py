@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from companion.agent.assembly import assemble
-from companion.agent.clock import LoopClock
 from companion.agent.config import load_config
 from companion.agent.events import BargeIn, EventBus, InterruptionResolved, ReplyFinished, UserTurnEvent
-from companion.agent.models.tiny import TinyModels
 from companion.agent.session import ConversationSession
+from companion.core.clock import LoopClock
 from companion.speech.sources import ArraySource
 from companion.speech.types import INPUT_SAMPLE_RATE
+from companion.tools.tiny import TinyModels
 from tests.support.speech import spoken
 
 pytestmark = pytest.mark.integration

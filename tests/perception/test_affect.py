@@ -10,10 +10,10 @@ import onnxruntime
 import pytest
 
 from companion.agent.config.schema import AffectConfig
-from companion.agent.errors import ConfigError, ModelMissingError
-from companion.agent.models.tiny.affect import make_tiny_affect_model
+from companion.core.errors import ConfigError, ModelMissingError
 from companion.face.emotions import Emotion
 from companion.perception.affect import OnnxAffectModel, map_labels, preprocess, to_probabilities
+from companion.tools.tiny.affect import make_tiny_affect_model
 
 FERPLUS = AffectConfig().labels  # neutral, happy, surprised, sad, angry, disgusted, fearful, contempt
 

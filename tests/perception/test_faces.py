@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from companion.agent.errors import CompanionError
+from companion.core.errors import CompanionError
 from companion.perception.faces import FaceBox, HaarFaceDetector, HaarSmileDetector, largest_face
 from tests.support.video import expected_face_center, face_frame
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from companion.agent.config.schema import AffectConfig, Config, ModelsConfig, PerceptionConfig, Persona, PrivacyConfig
-from companion.agent.errors import CompanionError
-from companion.agent.models.tiny.affect import make_tiny_affect_model
+from companion.core.errors import CompanionError
 from companion.face.emotions import Emotion
 from companion.perception.faces import FaceBox
 from companion.perception.perceiver import Perceiver
 from companion.perception.video import VideoFileSource, VideoFrame
 from companion.perception.visitor import VisitorState
+from companion.tools.tiny.affect import make_tiny_affect_model
 from tests.support.video import expected_face_center, face_offset, make_face_video
 
 SIZE = (320, 240)

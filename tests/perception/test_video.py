@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.agent.errors import CompanionError, InputError
+from companion.core.errors import CompanionError, InputError
 from companion.perception.video import CameraSource, VideoFileSource, open_video_source
 from tests.support.video import make_face_video
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.agent.clock import LoopClock
-from companion.agent.testing import virtual_time
+from companion.core.clock import LoopClock
 from companion.speech.playout import Playout
 from companion.speech.types import SpeechAudio
+from companion.tools.testing import virtual_time
 
 RATE = 22050
 

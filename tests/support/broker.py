@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from companion.agent.mosquitto import LocalMosquitto, free_port, start_mosquitto
+from companion.tools.mosquitto import LocalMosquitto, free_port, start_mosquitto
 
 Broker = LocalMosquitto
 

@@ -1,0 +1,74 @@
+"""``companion bench``: the performance benchmarks whose numbers are in the README.
+
+Arguments are declared here so ``--help`` is instant; the benchmark modules (torch, models) load only when run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_BENCH_MODELS = Path("~/.cache/companion/bench-models")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure voice-to-voice latency and face timing",
+        description="Benchmarks that print numbers: `latency` (voice to voice) and `face` (frames and lip-sync).",
+    )
+    sub = parser.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
+
+    latency = sub.add_parser(
+        "latency",
+        help="voice-to-voice latency on real-size models, against a naive pipeline",
+        description=(
+            "Builds real-size models with random weights offline (whisper tiny-size, a 0.5B LLM, a piper "
+            "low-size voice; cached), forces a fixed reply, plays a spoken question into the real session turn "
+            "after turn, and reports voice-to-voice latency (end of speech to first audio sample) p50/p90, the "
+            "same models in a naive sequential pipeline, their ratio, the stages and the framework overhead."
+        ),
+    )
+    latency.add_argument("--turns", type=int, default=10, help="measured turns (default 10)")
+    latency.add_argument("--warmup", type=int, default=1, help="turns run first and not counted (default 1)")
+    latency.add_argument(
+        "--models-dir",
+        type=lambda text: Path(text).expanduser(),
+        default=DEFAULT_BENCH_MODELS.expanduser(),
+        help="where the bench models are cached (default ~/.cache/companion/bench-models)",
+    )
+    latency.add_argument("--stt-threads", type=int, default=1)
+    latency.add_argument("--llm-threads", type=int, default=2)
+    latency.add_argument("--tts-threads", type=int, default=1)
+    latency.add_argument("--llm-quantize", choices=["none", "int8"], default="int8", help="as models.llm.quantize")
+    latency.add_argument("--llm-dtype", choices=["float32", "bfloat16"], default="bfloat16", help="as models.llm.dtype")
+    latency.add_argument("--lookahead-ms", type=int, default=100, help="face lookahead (audio starts this far out)")
+    latency.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    latency.set_defaults(handler=_run_latency)
+
+    face = sub.add_parser(
+        "face",
+        help="frame delivery, controller jitter, audio/visual sync, viseme timing",
+        description=(
+            "Publishes lip-synced speech at 100 Hz through a real mosquitto on loopback to a face-controller in "
+            "its own process, and reports frame delivery latency (p50/p99), output jitter at the controller, the "
+            "audio/visual offset between mouth onsets and phoneme onsets as played, and the viseme onset error "
+            "against the TTS alignments."
+        ),
+    )
+    face.add_argument("--seconds", type=float, default=20.0, help="how much speech to play (default 20 s)")
+    face.add_argument("--rate", type=int, default=100, help="frame rate in Hz (default 100)")
+    face.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    face.set_defaults(handler=_run_face)
+
+
+async def _run_latency(args: argparse.Namespace) -> int:
+    from companion.tools.bench.latency_bench import main
+
+    return await main(args)
+
+
+async def _run_face(args: argparse.Namespace) -> int:
+    from companion.tools.bench.face_bench import main
+
+    return await main(args)

@@ -1,0 +1,46 @@
+"""``companion chat``: a typed conversation (the robot still speaks and moves its face)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from companion.agent.runner import RunOptions, open_session
+from companion.cli import add_conversation_arguments, load_conversation_config
+from companion.cli.output import EventPrinter
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="talk to the robot by typing",
+        description=(
+            "A typed conversation with the active persona. Each reply is spoken (wav files, or the speaker) "
+            "and its face frames are published over MQTT, so `companion face` shows it. Without --say it reads "
+            "lines from standard input until end of file."
+        ),
+    )
+    parser.add_argument("--say", action="append", metavar="TEXT", help="a line to say (repeat for several turns)")
+    add_conversation_arguments(parser)
+    parser.set_defaults(handler=run_chat)
+
+
+async def run_chat(args: argparse.Namespace) -> int:
+    config = load_conversation_config(args)
+    printer = EventPrinter(config.active_persona.name, args.json)
+    options = RunOptions(publish_face=not args.no_face, greet=args.greet, on_event=printer)
+    async with open_session(config, options) as session:
+        if args.say:
+            for line in args.say:
+                await session.say(line)
+            return 0
+        interactive = sys.stdin.isatty()
+        while True:
+            if interactive:
+                print("> ", end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return 0
+            if line.strip():
+                await session.say(line.strip())

@@ -1,0 +1,146 @@
+"""The command line as a user meets it: clear errors with non-zero exits (never a traceback), check, chat --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from companion.tools.tiny import TinyModels
+from tests.support.broker import Broker, free_port
+
+CLI = [sys.executable, "-m", "companion.cli"]
+VALID = """\
+persona: guide
+personas:
+  guide:
+    name: Ada
+    style: You are a museum guide.
+"""
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+
+
+def assert_clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+
+
+def test_broken_yaml_names_file_and_line(tmp_path: Path) -> None:
+    config = tmp_path / "broken.yaml"
+    config.write_text("persona: guide\npersonas:\n  guide: {name: Ada, style: [unclosed\n")
+    assert_clear_error(run_cli("check", "-c", str(config)), "broken.yaml:", "YAML syntax error")
+
+
+def test_unknown_key_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    config = tmp_path / "typo.yaml"
+    config.write_text(VALID + "    voise: en_US-amy-low\n")
+    assert_clear_error(
+        run_cli("check", "-c", str(config)),
+        "typo.yaml:6:",
+        "personas.guide.voise",
+        "unknown key 'voise' (did you mean 'voice'?)",
+    )
+
+
+def test_wrong_type_says_what_was_expected(tmp_path: Path) -> None:
+    config = tmp_path / "types.yaml"
+    config.write_text(VALID + "face:\n  rate_hz: fast\n")
+    assert_clear_error(run_cli("check", "-c", str(config)), "types.yaml:7:", "face.rate_hz", "expected a valid integer")
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    assert_clear_error(run_cli("chat", "--say", "hi", "-c", str(tmp_path / "nope.yaml")), "config file not found")
+
+
+def test_missing_model_path_says_where_it_looked_and_how_to_get_it(tmp_path: Path) -> None:
+    config = tmp_path / "models.yaml"
+    config.write_text(VALID + f"models:\n  tts:\n    path: {tmp_path}/voices/missing.onnx\n")
+    result = run_cli("chat", "--no-face", "--say", "hello", "-c", str(config))
+    assert_clear_error(result, "not found. Looked in:", f"{tmp_path}/voices/missing.onnx", "hint: fix models.tts.path")
+    assert result.returncode == 3
+
+
+def test_model_not_fetched_says_how_to_get_it(tmp_path: Path) -> None:
+    config = tmp_path / "models.yaml"
+    config.write_text(VALID + f"models:\n  dir: {tmp_path}/empty-models\n")
+    result = run_cli("chat", "--no-face", "--say", "hello", "-c", str(config))
+    assert_clear_error(result, "not found. Looked in:", f"{tmp_path}/empty-models/", "companion models fetch")
+
+
+def test_unreachable_broker_is_a_clear_error(tiny_models: TinyModels, tmp_path: Path) -> None:
+    config = tmp_path / "no-broker.yaml"
+    text = tiny_models.config.read_text().replace("models:\n  dir: .", f"models:\n  dir: {tiny_models.config.parent}")
+    for folder in ("stt", "llm", "tts/", "affect/"):
+        text = text.replace(f"path: {folder}", f"path: {tiny_models.config.parent}/{folder}")
+    config.write_text(
+        text.replace("  url: mqtt://127.0.0.1:1883", "  url: mqtt://127.0.0.1:1883\n  embedded_fallback: false")
+    )
+    result = run_cli(
+        "chat", "--say", "hi", "-c", str(config), env={"COMPANION_BROKER": f"mqtt://127.0.0.1:{free_port()}"}
+    )
+    assert_clear_error(result, "no MQTT broker answers at mqtt://127.0.0.1:")
+    assert result.returncode == 4
+
+
+def test_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
+    config = tmp_path / "ok.yaml"
+    config.write_text(VALID)
+    result = run_cli("check", "-c", str(config), env={"COMPANION_BROKER": "http://nowhere"})
+    assert_clear_error(result, "environment variable COMPANION_BROKER", "broker.url")
+
+
+def test_unknown_plugin_in_a_persona(tmp_path: Path) -> None:
+    config = tmp_path / "plugins.yaml"
+    config.write_text(VALID + "    plugins: [repaet]\n")
+    result = run_cli("check", "-c", str(config))
+    assert result.returncode == 1
+    assert "unknown plugin 'repaet'" in result.stdout and "did you mean 'repeat'" in result.stdout
+
+
+def test_missing_wav_is_reported_before_models_load(tmp_path: Path) -> None:
+    config = tmp_path / "ok.yaml"
+    config.write_text(VALID)
+    assert_clear_error(run_cli("run", "--wav", str(tmp_path / "none.wav"), "-c", str(config)), "audio file not found")
+
+
+@pytest.mark.integration
+def test_check_reports_models_and_broker(tiny_models: TinyModels, broker: Broker) -> None:
+    result = run_cli("check", "-c", str(tiny_models.config), env={"COMPANION_BROKER": broker.url})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stt model" in result.stdout and "answers MQTT" in result.stdout and result.stdout.strip().endswith("ready")
+
+
+@pytest.mark.integration
+def test_chat_json_prints_turns_replies_emotions_and_timings(tiny_models: TinyModels, broker: Broker) -> None:
+    result = run_cli(
+        "chat", "--json", "--say", "hello there", "--say", "could you repeat that?", "-c", str(tiny_models.config),
+        env={"COMPANION_BROKER": broker.url},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    turns = [e for e in events if e["type"] == "user_turn_event"]
+    replies = [e for e in events if e["type"] == "reply_finished"]
+    assert [t["text"] for t in turns] == ["hello there", "could you repeat that?"]
+    assert len(replies) == 2
+    for reply in replies:
+        assert reply["emotion"] and 0 <= reply["intensity"] <= 1
+        assert {"llm_first_token", "first_clause", "first_audio_ready", "first_audio_pts"} <= set(reply["timings_ms"])
+    # The second turn was answered by the repeat plugin, with the first reply's words.
+    assert replies[1]["source"] == "plugin:repeat" and replies[1]["text"] == replies[0]["text"]
+
+
+def test_help_explains_every_command() -> None:
+    for command in ("chat", "run", "face", "check", "models", "bench"):
+        result = run_cli(command, "--help", timeout=60)
+        assert result.returncode == 0 and "usage: companion " + command in result.stdout

@@ -1,0 +1,307 @@
+"""``companion bench latency``: voice-to-voice latency on real-size models, against a naive pipeline.
+
+Offline, it builds models of real size with random weights (whisper tiny-size, a 0.5B LLM of the Qwen2.5
+shape, a piper low-size VITS voice), cached after the first run. The LLM is forced to say the same reply every
+turn, so every turn generates the same number of tokens. A spoken question (espeak-ng) is played into the real
+session as a microphone would, turn after turn, and the benchmark reports:
+
+* voice-to-voice latency: from the last voiced sample of the question to the first sample of the reply coming
+  out of the speaker (its pts), p50 and p90;
+* the same models in a naive sequential pipeline (transcribe all, generate all, synthesize all), and the ratio;
+* where the time goes (VAD detection, speech-to-text, LLM to the first clause, TTS of the first clause, the
+  face lookahead) and the framework overhead: the gaps between those stages, which are neither model compute
+  nor a configured wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, Persona, SttConfig, TtsConfig
+from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished
+from companion.agent.llm.base import ChatMessage
+from companion.agent.llm.prompt import build_messages
+from companion.agent.llm.transformers_llm import TransformersLLM
+from companion.agent.policy.types import DialogueContext, UserTurn
+from companion.agent.session import ConversationSession, SessionParts
+from companion.core.clock import LoopClock
+from companion.core.errors import CompanionError
+from companion.speech.sources import ArraySource, read_audio_file
+from companion.speech.stt import FasterWhisperSTT
+from companion.speech.tts import PiperTTS
+from companion.speech.types import INPUT_SAMPLE_RATE
+from companion.speech.vad import SileroVad
+from companion.tools.bench.models import make_bench_models
+from companion.tools.bench.scripted_reply import forced_reply_factory
+from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS
+
+QUESTION = "Excuse me, where can I find the dinosaurs?"
+REPLY = (
+    "[happy] That is a great question. The dinosaurs are on the first floor, right next to the big whale "
+    "skeleton, and the fossils are just behind them."
+)
+
+
+@dataclass
+class TurnMeasure:
+    voice_to_voice_ms: float
+    detection_ms: float  # last voiced sample -> the VAD reports the pause
+    stt_ms: float  # the transcription the reply used
+    llm_first_clause_ms: float  # LLM call start -> first clause complete
+    tts_first_ms: float  # synthesis of the first clause
+    lookahead_ms: float  # audio is scheduled this far ahead, for the face
+    waits_ms: float  # waiting on turn-taking rules (end-of-turn silence) and on a busy STT worker
+    overhead_ms: float  # gaps between stages that are none of the above
+    prefill_tokens: int
+
+
+@dataclass
+class LatencyResult:
+    turns: int
+    reply_tokens: int
+    p50_ms: float
+    p90_ms: float
+    naive_p50_ms: float
+    naive_p90_ms: float
+    ratio: float
+    overhead_ms: float  # p50 of the per-turn framework overhead
+    loop_lag_p99_ms: float
+    stages_p50_ms: dict[str, float] = field(default_factory=dict)
+    per_turn: list[TurnMeasure] = field(default_factory=list)
+    naive_ms: list[float] = field(default_factory=list)
+    build_s: dict[str, float] = field(default_factory=dict)
+
+
+def question_audio(text: str = QUESTION) -> tuple[np.ndarray, float]:
+    """The question spoken by espeak-ng at 16 kHz, and where its last voiced sample is (seconds)."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise CompanionError(
+            "the latency benchmark speaks its question with espeak-ng, which is not installed",
+            "apt-get install espeak-ng (`make bench` installs it as root)",
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "question.wav"
+        subprocess.run([espeak, "-v", "en-us", "-s", "160", "-w", str(path), text], check=True)
+        audio = read_audio_file(path)
+    envelope = np.abs(audio) > 0.02
+    voiced_end = (np.nonzero(envelope)[0][-1] + 1) / INPUT_SAMPLE_RATE if envelope.any() else len(audio) / 16000
+    return audio[: int(voiced_end * INPUT_SAMPLE_RATE) + 1600], float(voiced_end)
+
+
+def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, args: argparse.Namespace) -> Config:
+    persona = Persona(
+        name="Ada",
+        style="You are Ada, a friendly guide robot in a science museum. Answer in two or three short sentences.",
+    )
+    models = ModelsConfig(
+        dir=models_dir,
+        stt=SttConfig(path=stt_path, threads=args.stt_threads, max_new_tokens=24),
+        llm=LlmConfig(
+            path=llm_path,
+            threads=args.llm_threads,
+            temperature=0.0,
+            max_new_tokens=96,
+            quantize=args.llm_quantize,
+            dtype=args.llm_dtype,
+        ),
+        tts=TtsConfig(path=tts_path, threads=args.tts_threads),
+    )
+    config = Config(persona="bench", personas={"bench": persona}, models=models)
+    config.face.lookahead_ms = args.lookahead_ms
+    return config
+
+
+class _PauseRecorder(ConversationSession):
+    """The session, remembering when each pause in the user's speech was detected."""
+
+    pauses: list[float]
+
+    def on_speech_paused(self, t: float) -> None:
+        self.pauses.append(self.clock.now())
+        super().on_speech_paused(t)
+
+
+async def _session_turns(
+    config: Config, llm: TransformersLLM, question: np.ndarray, voiced_end: float, turns: int, warmup: int
+) -> tuple[list[TurnMeasure], float]:
+    clock = LoopClock()
+    log = CallLog()
+    stt = TimedSTT(FasterWhisperSTT(config.models.stt.path, threads=config.models.stt.threads, max_new_tokens=24),
+                   clock, log)  # fmt: skip
+    tts = TimedTTS(PiperTTS(config.models.tts.path, threads=config.models.tts.threads), clock, log)
+    timed_llm = TimedLLM(llm, clock, log)
+    await asyncio.gather(stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
+    events = EventBus()
+    parts = SessionParts(tts=tts, llm=timed_llm, stt=stt, vad=SileroVad())
+    session = _PauseRecorder(config, parts, clock, events)
+    session.pauses = []
+    await session.start()
+    measures: list[TurnMeasure] = []
+    try:
+        for index in range(warmup + turns):
+            source = ArraySource(question, trailing_silence_s=2.0)
+            listen_start = clock.now()
+            listening = asyncio.create_task(session.listen(source))
+            clause = await events.wait_for(ClauseScheduled, lambda e, t=listen_start: e.t > t)
+            await session.stop_speaking()
+            await listening
+            finished = await events.wait_for(ReplyFinished, lambda e, u=clause.utterance_id: e.utterance_id == u)
+            if index >= warmup:
+                measures.append(_measure(listen_start + voiced_end, session.pauses, clause, finished, log, llm, config))
+        lag = session.loop_lag.stats().p99_ms
+    finally:
+        await session.close()
+        await stt.close()
+        await tts.close()
+    return measures, lag
+
+
+def _measure(
+    true_end: float,
+    pauses: list[float],
+    clause: ClauseScheduled,
+    finished: ReplyFinished,
+    log: CallLog,
+    llm: TransformersLLM,
+    config: Config,
+) -> TurnMeasure:
+    assert finished.end_of_speech_t is not None
+    base = finished.end_of_speech_t
+
+    def at(name: str) -> float:
+        return base + finished.timings_ms[name] / 1000.0
+
+    transcript_t, first_clause_t, pts = at("transcript_final"), at("first_clause"), clause.start_t
+    detected = min((p for p in pauses if p >= true_end), default=true_end)
+    stt_call = max((c for c in log.stt if c.end is not None and c.end <= transcript_t + 1e-3), key=lambda c: c.end or 0)
+    llm_call = max((c for c in log.llm if c.start <= first_clause_t), key=lambda c: c.start)
+    tts_call = min((c for c in log.tts if c.start >= first_clause_t - 1e-3), key=lambda c: c.start)
+    assert stt_call.end is not None and tts_call.end is not None
+    stt_ms = (stt_call.end - stt_call.start) * 1000
+    llm_ms = (first_clause_t - llm_call.start) * 1000
+    tts_ms = (tts_call.end - tts_call.start) * 1000
+    lookahead_ms = config.face.lookahead_ms
+    v2v_ms = (pts - true_end) * 1000
+    detection_ms = max(0.0, (detected - true_end) * 1000)
+    # Waiting on rules or a busy worker: from the pause to the STT call that counted (it may have started earlier,
+    # as a partial), and from the transcript to the reply's start when the end-of-turn rule held it.
+    stt_queue_ms = max(0.0, (stt_call.start - detected) * 1000)
+    gaps_ms = (
+        max(0.0, (llm_call.start - max(stt_call.end, detected)) * 1000)
+        + max(0.0, (tts_call.start - first_clause_t) * 1000)
+        + max(0.0, ((pts - lookahead_ms / 1000) - tts_call.end) * 1000)
+    )
+    return TurnMeasure(
+        voice_to_voice_ms=round(v2v_ms, 1),
+        detection_ms=round(detection_ms, 1),
+        stt_ms=round(stt_ms, 1),
+        llm_first_clause_ms=round(llm_ms, 1),
+        tts_first_ms=round(tts_ms, 1),
+        lookahead_ms=float(lookahead_ms),
+        waits_ms=round(stt_queue_ms, 1),
+        overhead_ms=round(gaps_ms, 1),
+        prefill_tokens=llm.last_prefill_tokens,
+    )
+
+
+def _naive_turns(config: Config, llm: TransformersLLM, question: np.ndarray, turns: int) -> list[float]:
+    """Transcribe all, then generate all, then synthesize all: the first sample is ready when everything is."""
+    stt = FasterWhisperSTT(config.models.stt.path, threads=config.models.stt.threads, max_new_tokens=24)
+    tts = PiperTTS(config.models.tts.path, threads=config.models.tts.threads)
+    stt._load()
+    tts._load()
+    context = DialogueContext(config.active_persona)
+    results: list[float] = []
+    for index in range(turns + 1):
+        start = time.perf_counter()
+        text = stt._transcribe(question, partial=False).text or QUESTION
+        messages: list[ChatMessage] = build_messages(UserTurn(index, text, "voice", 0.0), context, 0)
+        pieces: list[str] = []
+        llm.reuse_cache = False  # a naive pipeline prefills the whole prompt every time
+        llm._generate(messages, None, pieces.append, _never())
+        reply = "".join(pieces)
+        tts._synthesize(reply.split("]", 1)[-1].strip() or reply)
+        if index:  # the first run warms up
+            results.append(round((time.perf_counter() - start) * 1000, 1))
+    llm.reuse_cache = True
+    return results
+
+
+def _never():  # type: ignore[no-untyped-def]
+    import threading
+
+    return threading.Event()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
+    models = await asyncio.to_thread(make_bench_models, args.models_dir)
+    config = _config(models.root, models.stt, models.llm, models.tts, args)
+    question, voiced_end = question_audio()
+    llm = TransformersLLM(
+        models.llm,
+        threads=args.llm_threads,
+        dtype=args.llm_dtype,
+        quantize=args.llm_quantize,
+        temperature=0.0,
+        max_new_tokens=96,
+    )
+    await asyncio.to_thread(llm._load)
+    factory = forced_reply_factory(llm._tokenizer, REPLY)
+    llm._logits_processor_factory = factory
+    measures, lag_p99 = await _session_turns(config, llm, question, voiced_end, args.turns, args.warmup)
+    naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
+    v2v = [m.voice_to_voice_ms for m in measures]
+    p50, naive_p50 = statistics.median(v2v), statistics.median(naive)
+    stages = {
+        name: round(statistics.median(getattr(m, name) for m in measures), 1)
+        for name in ("detection_ms", "stt_ms", "llm_first_clause_ms", "tts_first_ms", "lookahead_ms", "waits_ms")
+    }
+    return LatencyResult(
+        turns=len(measures),
+        reply_tokens=factory.reply_tokens,
+        p50_ms=round(p50, 1),
+        p90_ms=round(_percentile(v2v, 0.9), 1),
+        naive_p50_ms=round(naive_p50, 1),
+        naive_p90_ms=round(_percentile(naive, 0.9), 1),
+        ratio=round(p50 / naive_p50, 3),
+        overhead_ms=round(statistics.median(m.overhead_ms for m in measures), 1),
+        loop_lag_p99_ms=round(lag_p99, 2),
+        stages_p50_ms=stages,
+        per_turn=measures,
+        naive_ms=naive,
+        build_s=models.build_s,
+    )
+
+
+async def main(args: argparse.Namespace) -> int:
+    result = await run_latency_bench(args)
+    if args.json:
+        print(json.dumps(asdict(result)))
+        return 0
+    out = sys.stdout
+    print(f"voice-to-voice latency over {result.turns} turns ({result.reply_tokens}-token reply):", file=out)
+    print(f"  companion  p50 {result.p50_ms:7.1f} ms   p90 {result.p90_ms:7.1f} ms", file=out)
+    print(f"  naive      p50 {result.naive_p50_ms:7.1f} ms   p90 {result.naive_p90_ms:7.1f} ms", file=out)
+    print(f"  ratio      {result.ratio:.3f}", file=out)
+    print(f"  framework overhead p50 {result.overhead_ms:.1f} ms", file=out)
+    print(f"  event-loop lag p99 {result.loop_lag_p99_ms} ms", file=out)
+    print("  stages (p50 ms): " + ", ".join(f"{k.removesuffix('_ms')} {v}" for k, v in result.stages_p50_ms.items()))
+    return 0

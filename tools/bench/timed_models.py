@@ -1,0 +1,91 @@
+"""Thin wrappers that log when each model call starts and ends, for the latency breakdown."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from companion.agent.llm.base import ChatMessage, LanguageModel
+from companion.core.clock import Clock
+from companion.speech.stt import SpeechToText
+from companion.speech.tts import TextToSpeech
+from companion.speech.types import SpeechAudio, Transcript
+
+
+@dataclass
+class Call:
+    start: float
+    end: float | None = None
+    partial: bool = False
+
+
+@dataclass
+class CallLog:
+    stt: list[Call] = field(default_factory=list)
+    llm: list[Call] = field(default_factory=list)
+    tts: list[Call] = field(default_factory=list)
+
+
+class TimedSTT:
+    def __init__(self, inner: SpeechToText, clock: Clock, log: CallLog) -> None:
+        self.inner, self.clock, self.log = inner, clock, log
+
+    @property
+    def busy(self) -> bool:
+        return bool(getattr(self.inner, "busy", False))
+
+    async def transcribe(self, audio: np.ndarray, *, partial: bool = False) -> Transcript:
+        call = Call(self.clock.now(), partial=partial)
+        self.log.stt.append(call)
+        result = await self.inner.transcribe(audio, partial=partial)
+        call.end = self.clock.now()
+        return result
+
+    async def warm_up(self) -> None:
+        await self.inner.warm_up()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class TimedTTS:
+    def __init__(self, inner: TextToSpeech, clock: Clock, log: CallLog) -> None:
+        self.inner, self.clock, self.log = inner, clock, log
+        self.sample_rate = inner.sample_rate
+
+    async def synthesize(self, text: str) -> SpeechAudio:
+        call = Call(self.clock.now())
+        self.log.tts.append(call)
+        result = await self.inner.synthesize(text)
+        call.end = self.clock.now()
+        return result
+
+    async def warm_up(self) -> None:
+        await self.inner.warm_up()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class TimedLLM:
+    def __init__(self, inner: LanguageModel, clock: Clock, log: CallLog) -> None:
+        self.inner, self.clock, self.log = inner, clock, log
+        self.name = inner.name
+
+    async def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int | None = None) -> AsyncIterator[str]:
+        call = Call(self.clock.now())
+        self.log.llm.append(call)
+        # aclosing: when the reply is cancelled, the model's own stream is closed at once (its worker stops).
+        async with contextlib.aclosing(self.inner.stream(messages, max_new_tokens)) as pieces:
+            async for piece in pieces:
+                yield piece
+        call.end = self.clock.now()
+
+    async def warm_up(self) -> None:
+        await self.inner.warm_up()
+
+    async def close(self) -> None:
+        await self.inner.close()

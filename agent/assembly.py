@@ -9,25 +9,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from companion.agent.broker import BrokerHandle, ensure_broker
 from companion.agent.config.schema import Config
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
-from companion.agent.models.registry import llm_model_path, stt_model_path, tts_voice_path
+from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
+from companion.core.config import BackendSection
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.protocol import Topics
 from companion.face.publisher import FacePublisher
+from companion.perception.affect import AffectModel
 from companion.perception.perceiver import Perceiver
-from companion.plugins.registry import load_plugins
+from companion.perception.video import VideoSource
 from companion.speech.echo import make_echo_canceller
 from companion.speech.sinks import AudioSink, NullSink, SpeakerSink, WavFileSink
-from companion.speech.stt import FasterWhisperSTT
-from companion.speech.tts import PiperTTS
-from companion.speech.vad import SileroVad
+from companion.speech.stt import SpeechToText
+from companion.speech.tts import TextToSpeech
 
 log = logging.getLogger(__name__)
 
@@ -47,43 +49,9 @@ class Assembly:
             await self.broker.close()
 
 
-def build_llm(config: Config) -> LanguageModel:
-    llm = config.models.llm
-    if llm.backend == "openai":
-        from companion.agent.llm.openai_compat import OpenAICompatibleLLM
-
-        return OpenAICompatibleLLM(llm)
-    from companion.agent.llm.transformers_llm import TransformersLLM
-
-    return TransformersLLM(
-        llm_model_path(config.models),
-        threads=llm.threads,
-        dtype=llm.dtype,
-        quantize=llm.quantize,
-        temperature=llm.temperature,
-        top_p=llm.top_p,
-        max_new_tokens=llm.max_new_tokens,
-    )
-
-
-def build_tts(config: Config) -> PiperTTS:
-    tts = config.models.tts
-    return PiperTTS(
-        tts_voice_path(config.models, config.active_persona.voice), threads=tts.threads, length_scale=tts.length_scale
-    )
-
-
-def build_stt(config: Config) -> FasterWhisperSTT:
-    stt = config.models.stt
-    return FasterWhisperSTT(
-        stt_model_path(config.models),
-        language=config.active_persona.language,
-        compute_type=stt.compute_type,
-        threads=stt.threads,
-        beam_size=stt.beam_size,
-        temperature=stt.temperature,
-        max_new_tokens=stt.max_new_tokens,
-    )
+def build(section: BackendSection, config: Config) -> Any:
+    """The backend a config section names, built with its options and the persona's language and voice."""
+    return section.backend_class().from_config(section.options, config.build_context())
 
 
 def build_sink(config: Config) -> AudioSink:
@@ -101,9 +69,10 @@ async def assemble(
     """The session parts for ``config``. ``listen``: speech input; ``publish_face``: frames over MQTT."""
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
-    tts = build_tts(config)
-    llm = build_llm(config)
-    stt = build_stt(config) if listen else None
+    models = config.models
+    tts: TextToSpeech = build(models.tts, config)
+    llm: LanguageModel = build(models.llm, config)
+    stt: SpeechToText | None = build(models.stt, config) if listen else None
     animator = FaceAnimator()
     broker: BrokerHandle | None = None
     publisher: FacePublisher | None = None
@@ -133,7 +102,7 @@ async def assemble(
         tts=tts,
         llm=llm,
         stt=stt,
-        vad=SileroVad() if listen else None,
+        vad=build(models.vad, config) if listen else None,
         echo=make_echo_canceller(),
         sink=sink or build_sink(config),
         publisher=publisher,
@@ -144,11 +113,22 @@ async def assemble(
     return Assembly(parts, broker)
 
 
-def build_perceiver(config: Config, video: Path | None, *, realtime: bool = True) -> Perceiver | None:
-    """Perception for a video file (``video``) or the configured camera; None when there is neither."""
+def open_video(config: Config, video: Path | None) -> VideoSource | None:
+    """A video file (``video``) or the configured camera; None when perception is off or there is neither."""
     if not config.perception.enabled:
         return None
     from companion.perception.video import open_video_source
 
-    source = open_video_source(video, config.perception.camera if video is None else None)
-    return None if source is None else Perceiver.from_config(config, source, realtime=realtime)
+    return open_video_source(video, config.perception.camera if video is None else None)
+
+
+def build_perceiver(config: Config, source: VideoSource, *, realtime: bool = True) -> Perceiver:
+    """Perception of ``source`` as the config describes it: detector, affect model (when allowed), settings."""
+    if config.privacy.store_video or config.privacy.store_face_crops:
+        # Say so rather than let a deployment believe it keeps recordings it does not have.
+        log.warning("privacy.store_video / store_face_crops are set, but storing video is not implemented")
+    inference = config.emotion_inference_enabled
+    affect: AffectModel | None = build(config.models.affect, config) if inference else None
+    return Perceiver.default(
+        config.perception, source, affect_model=affect, emotion_inference=inference, realtime=realtime
+    )

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from companion.agent.config.schema import BrokerConfig
+from companion.core.config import BrokerConfig
 from companion.core.errors import BrokerUnreachableError
 
 log = logging.getLogger(__name__)

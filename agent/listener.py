@@ -16,11 +16,19 @@ import logging
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from companion.agent.config.schema import TurnTakingConfig
+from companion.agent.hearing import (
+    CandidateHeard,
+    PartialHeard,
+    SpeechPaused,
+    SpeechResumed,
+    SpeechStarted,
+    TurnEnded,
+    TurnHandler,
+)
 from companion.agent.turn_rules import normalize, sounds_unfinished
 from companion.core.clock import Clock
 from companion.core.tasks import TaskSet
@@ -37,26 +45,6 @@ log = logging.getLogger(__name__)
 
 _PARTIAL_COVERS_S = 0.25  # a partial whose audio ends this close to the pause stands in for a new transcript
 _STABLE_PARTIAL_COVERS_S = 0.6
-
-
-class TurnHandler(Protocol):
-    def robot_audible(self, t: float) -> bool: ...
-
-    def on_speech_started(self, t: float) -> None: ...
-
-    def on_speech_paused(self, t: float) -> None: ...
-
-    def on_speech_resumed(self, t: float) -> None: ...
-
-    def on_partial(self, text: str, t: float) -> None: ...
-
-    def on_candidate(self, text: str, t: float) -> None:
-        """A transcript for everything said so far, during a pause: replies may start speculatively."""
-        ...
-
-    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float, speech_s: float) -> None:
-        """The user's turn is over: ``text`` said in ``speech_s`` seconds of speech."""
-        ...
 
 
 @dataclass
@@ -124,12 +112,12 @@ class Listener:
         for event in self.segmenter.push(AudioChunk(residual, chunk.t), probability):
             if event.kind == "started":
                 self._new_generation()
-                self.handler.on_speech_started(event.t)
+                self.handler.on_speech_started(SpeechStarted(event.t))
             elif event.kind == "resumed":
                 self._new_generation()
-                self.handler.on_speech_resumed(event.t)
+                self.handler.on_speech_resumed(SpeechResumed(event.t))
             else:
-                self.handler.on_speech_paused(event.t)
+                self.handler.on_speech_paused(SpeechPaused(event.t))
                 self._on_pause(event.t)
         self._maybe_partial(now)
         self._maybe_end_turn(now)
@@ -150,12 +138,12 @@ class Listener:
             return
         stable = self._stable_partial(t)
         if stable is not None:
-            self.handler.on_candidate(stable, self.clock.now())
+            self.handler.on_candidate(CandidateHeard(stable.text or "", self.clock.now(), stable.audio_end_t))
         candidate = _Transcription(generation, t)
         self._candidate = candidate
         self._transcriptions.spawn(self._transcribe(candidate, self.segmenter.audio(), partial=False), "transcript")
 
-    def _stable_partial(self, pause_t: float) -> str | None:
+    def _stable_partial(self, pause_t: float) -> _Transcription | None:
         """The last partial, if it agrees with the one before and reaches close to the pause."""
         done = [p for p in self._partials if p.text is not None]
         if len(done) < 2:
@@ -163,7 +151,7 @@ class Listener:
         last, before = done[-1], done[-2]
         if last.audio_end_t < pause_t - _STABLE_PARTIAL_COVERS_S or not last.text:
             return None
-        return last.text if normalize(last.text) == normalize(before.text or "") else None
+        return last if normalize(last.text) == normalize(before.text or "") else None
 
     def _maybe_partial(self, now: float) -> None:
         if not self.segmenter.speaking or self._partial_in_flight is not None or getattr(self.stt, "busy", False):
@@ -185,9 +173,9 @@ class Listener:
         job.done_t = self.clock.now()
         if partial:
             self._partials = [*self._partials[-3:], job]
-            self.handler.on_partial(transcript.text, job.done_t)
+            self.handler.on_partial(PartialHeard(transcript.text, job.done_t, job.audio_end_t))
         if job.generation == self._generation and job is self._candidate:
-            self.handler.on_candidate(transcript.text, job.done_t)
+            self.handler.on_candidate(CandidateHeard(transcript.text, job.done_t, job.audio_end_t))
             self._maybe_end_turn(self._audio_now)
 
     # --- ending turns -----------------------------------------------------------------------------------------
@@ -213,8 +201,11 @@ class Listener:
         self._generation += 1
         assert candidate.done_t is not None
         self.handler.on_end_of_turn(
-            candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()), speech_s
-        )
+            TurnEnded(
+                candidate.text, end_of_speech, candidate.done_t, max(now, self.clock.now()), speech_s,
+                candidate.audio_end_t,
+            )
+        )  # fmt: skip
 
     async def _finish_at_end(self) -> None:
         """The source ended: wait for transcripts in flight and end the turn in progress, if any."""

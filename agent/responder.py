@@ -16,7 +16,6 @@ import itertools
 import logging
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from companion.agent.clauses import ClauseChunker
 from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
@@ -24,41 +23,17 @@ from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, Rep
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn
+from companion.agent.reply import ActiveReply, ReplyState
 from companion.agent.timing import TurnTimings
 from companion.core.clock import Clock
 from companion.face.emotions import EmotionState
-from companion.speech.playout import Playout, PlayoutResult, ScheduledClause
+from companion.speech.playout import Playout
 from companion.speech.tts import TextToSpeech
+from companion.speech.types import SpeechAudio
 
 log = logging.getLogger(__name__)
 
 _SPEAKING_EMOTION_FLOOR = 0.15
-
-
-@dataclass
-class ActiveReply:
-    turn: UserTurn
-    utterance_id: int
-    timings: TurnTimings
-    gate: asyncio.Event
-    task: asyncio.Task[None] | None = None
-    source: str = ""
-    emotion: EmotionState | None = None
-    clauses: list[ScheduledClause] = field(default_factory=list)
-    paused: bool = False
-    cancelled: bool = False
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    result: PlayoutResult | None = None
-    remember: bool = True
-    silent_t: float | None = None  # when an interruption faded the reply out
-
-    @property
-    def committed(self) -> bool:
-        return self.gate.is_set()
-
-    def spoken_text(self, until: float | None = None) -> str:
-        """The clauses that started playing before ``until`` (all scheduled ones when None)."""
-        return " ".join(c.speech.text for c in self.clauses if until is None or c.start_t < until)
 
 
 class Responder:
@@ -102,21 +77,21 @@ class Responder:
         remember: bool = True,
     ) -> ActiveReply:
         """Start replying to ``turn`` (``answer``: a given reply, e.g. the greeting, instead of asking the chain;
-        ``remember``: add the exchange to the dialogue history)."""
-        reply = ActiveReply(turn, next(self._ids), timings, asyncio.Event(), remember=remember)
+        ``remember``: add the exchange to the dialogue history). Uncommitted, it is speculative (PREPARING)."""
+        reply = ActiveReply(turn, next(self._ids), timings, remember=remember)
         if committed:
-            reply.gate.set()
+            reply.move(ReplyState.SPEAKING)
         reply.task = asyncio.create_task(self._run(reply, answer), name=f"reply-{reply.utterance_id}")
         return reply
 
     def commit(self, reply: ActiveReply) -> None:
-        reply.gate.set()
+        reply.move(ReplyState.SPEAKING)
 
     def pause(self, reply: ActiveReply, t: float) -> float | None:
         """Fade the reply out now and hold the rest (a possible barge-in). Returns when it is silent."""
-        if reply.paused or reply.cancelled or reply.done.is_set():
+        if reply.state is not ReplyState.SPEAKING or reply.done.is_set():
             return None
-        reply.paused = True
+        reply.move(ReplyState.PAUSED)
         silent_at = self.playout.pause(reply.utterance_id, t, self.fade_ms)
         reply.silent_t = silent_at if silent_at is not None else t
         self.face.interrupt(reply.utterance_id, silent_at if silent_at is not None else t)
@@ -124,9 +99,9 @@ class Responder:
 
     def resume(self, reply: ActiveReply) -> None:
         """The interruption was a backchannel or noise: go on, from the start of the clause that was cut."""
-        if not reply.paused or reply.cancelled:
+        if reply.state is not ReplyState.PAUSED:
             return
-        reply.paused = False
+        reply.move(ReplyState.SPEAKING)
         reply.silent_t = None
         retimed = self.playout.resume(reply.utterance_id, self.clock.now() + self.lookahead_s)
         by_index = {c.index: c for c in retimed}
@@ -138,13 +113,14 @@ class Responder:
 
     async def cancel(self, reply: ActiveReply, t: float) -> None:
         """Stop the reply for good: model and TTS work, audio (with a short fade) and face frames."""
-        if reply.done.is_set():
+        if reply.done.is_set() or reply.state.final:
             return
-        reply.cancelled = True
+        was_paused = reply.paused
+        reply.move(ReplyState.CANCELLED)
         silent_at = self.playout.cancel(reply.utterance_id, t, self.fade_ms)
         if reply.silent_t is None:
             reply.silent_t = silent_at if silent_at is not None else t
-        if not reply.paused:
+        if not was_paused:
             self.face.interrupt(reply.utterance_id, silent_at if silent_at is not None else t)
         if reply.task is not None and not reply.task.done():
             reply.task.cancel()
@@ -166,7 +142,7 @@ class Responder:
             await self._produce_clauses(reply, answer, queue)
             await queue.put(None)
             await speaker
-            await reply.gate.wait()
+            await reply.wait_committed()
             self.playout.close(reply.utterance_id)
             reply.result = await self.playout.wait_done(reply.utterance_id)
         except asyncio.CancelledError:
@@ -176,7 +152,8 @@ class Responder:
             # A broken plugin stream or a voice that chokes on a word must not take the robot down: the reply
             # ends where it got to, and the conversation goes on.
             log.exception("reply %d failed", reply.utterance_id)
-            reply.cancelled = True
+            if not reply.state.final:
+                reply.move(ReplyState.CANCELLED)
             self.playout.cancel(reply.utterance_id, self.clock.now(), self.fade_ms)
         finally:
             if speaker is not None and not speaker.done():
@@ -204,47 +181,60 @@ class Responder:
             reply.timings.mark("first_clause", self.clock.now())
             queue.put_nowait((text, emotion or self.baseline))
 
-        async for piece in answer.pieces:
-            reply.timings.mark("llm_first_token", self.clock.now())
-            take(parser.feed(piece))
+        async with contextlib.aclosing(answer.pieces) as pieces:  # a cancelled reply closes the model's stream now
+            async for piece in pieces:
+                reply.timings.mark("llm_first_token", self.clock.now())
+                take(parser.feed(piece))
         take(parser.close())
         for clause in chunker.close():
             queue_clause(clause)
         reply.emotion = emotion or self.baseline
 
     async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None]) -> None:
-        timings = reply.timings
         shown: EmotionState | None = None
         while (item := await queue.get()) is not None:
             text, emotion = item
-            speech = await self.tts.synthesize(text)
-            timings.mark("first_audio_ready", self.clock.now())
-            await reply.gate.wait()  # a speculative reply waits here until the turn is certain
-            if len(speech.samples) == 0:
-                continue
-            clause = self.playout.schedule(reply.utterance_id, speech, self.clock.now() + self.lookahead_s)
-            reply.clauses.append(clause)
-            if reply.paused:
-                continue  # held by the playout; the face gets it if the reply resumes
-            timings.mark("first_audio_pts", clause.start_t)
-            if emotion != shown:
-                # While speaking, keep some expression even for a neutral tag: a dead face reads as a glitch.
-                visible = EmotionState(emotion.emotion, max(emotion.intensity, _SPEAKING_EMOTION_FLOOR))
-                self.face.emotion(visible, reply.utterance_id, clause.start_t)
-                shown = emotion
-            if len(reply.clauses) == 1:
-                self.face.conversation_state("speaking", clause.start_t)
-            self.face.speech(clause)
-            self.events.emit(
-                ClauseScheduled(
-                    self.clock.now(), reply.turn.turn_id, reply.utterance_id, text, emotion.emotion.value,
-                    emotion.intensity, clause.start_t, speech.duration_s,
-                )
-            )  # fmt: skip
+            # The voice speaks a clause in chunks (sentences): each is scheduled as soon as it is ready, and a
+            # cancelled reply closes the stream, which stops the voice within the chunk it is making.
+            async with contextlib.aclosing(self.tts.stream(text)) as chunks:
+                async for speech in chunks:
+                    shown = await self._schedule(reply, speech, emotion, shown)
+
+    async def _schedule(
+        self, reply: ActiveReply, speech: SpeechAudio, emotion: EmotionState, shown: EmotionState | None
+    ) -> EmotionState | None:
+        """Place one chunk of speech on the audio timeline and show it on the face; returns the emotion shown."""
+        timings = reply.timings
+        timings.mark("first_audio_ready", self.clock.now())
+        await reply.wait_committed()  # a speculative reply waits here until the turn is certain
+        if len(speech.samples) == 0:
+            return shown
+        clause = self.playout.schedule(reply.utterance_id, speech, self.clock.now() + self.lookahead_s)
+        reply.clauses.append(clause)
+        if reply.paused:
+            return shown  # held by the playout; the face gets it if the reply resumes
+        timings.mark("first_audio_pts", clause.start_t)
+        if emotion != shown:
+            # While speaking, keep some expression even for a neutral tag: a dead face reads as a glitch.
+            visible = EmotionState(emotion.emotion, max(emotion.intensity, _SPEAKING_EMOTION_FLOOR))
+            self.face.emotion(visible, reply.utterance_id, clause.start_t)
+            shown = emotion
+        if len(reply.clauses) == 1:
+            self.face.conversation_state("speaking", clause.start_t)
+        self.face.speech(clause)
+        self.events.emit(
+            ClauseScheduled(
+                self.clock.now(), reply.turn.turn_id, reply.utterance_id, speech.text, emotion.emotion.value,
+                emotion.intensity, clause.start_t, speech.duration_s,
+            )
+        )  # fmt: skip
+        return shown
 
     def _finish(self, reply: ActiveReply) -> None:
         if reply.done.is_set():
             return
+        if not reply.state.final:
+            reply.move(ReplyState.FINISHED if reply.committed else ReplyState.CANCELLED)
         reply.done.set()
         now = self.clock.now()
         result = reply.result

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion.agent.assembly import assemble, build_perceiver
+from companion.agent.assembly import assemble, build_perceiver, open_video
 from companion.agent.config.schema import Config
 from companion.agent.events import Event, EventBus
+from companion.agent.policy.types import Plugin
 from companion.agent.session import ConversationSession
 from companion.core.clock import LoopClock
 from companion.core.tasks import TaskSet
-from companion.plugins.api import Plugin
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
         await session.warm_up()
         await session.start()
         if options.video is not None or options.use_camera:
-            perceiver = build_perceiver(config, options.video)
-            if perceiver is not None:
-                watchers.spawn(session.watch(perceiver), "perception")
+            source = open_video(config, options.video)
+            if source is not None:
+                watchers.spawn(session.watch(build_perceiver(config, source)), "perception")
         if options.greet:
             await session.greet()
         yield session

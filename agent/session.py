@@ -29,6 +29,7 @@ from companion.agent.events import (
     UserTurnEvent,
 )
 from companion.agent.face_port import AgentFace
+from companion.agent.hearing import CandidateHeard, PartialHeard, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from companion.agent.listener import Listener
 from companion.agent.llm.base import LanguageModel
 from companion.agent.loop_lag import LoopLagMonitor
@@ -36,8 +37,9 @@ from companion.agent.metrics import Metrics
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.safety import SafetyStep
-from companion.agent.policy.types import DialogueContext, UserTurn, fixed_reply
-from companion.agent.responder import ActiveReply, Responder
+from companion.agent.policy.types import DialogueContext, Plugin, UserTurn, fixed_reply
+from companion.agent.reply import ActiveReply, ReplyState
+from companion.agent.responder import Responder
 from companion.agent.timing import TurnTimings
 from companion.agent.turn_rules import is_false_interruption, normalize, sounds_unfinished
 from companion.core.clock import Clock, LoopClock
@@ -47,7 +49,6 @@ from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher, run_publisher_safely
 from companion.perception.perceiver import Perceiver
 from companion.perception.visitor import VisitorState
-from companion.plugins.api import Plugin
 from companion.speech.echo import EchoCanceller, PassThrough
 from companion.speech.playout import Playout
 from companion.speech.sinks import AudioSink, NullSink
@@ -192,7 +193,8 @@ class ConversationSession:
     def robot_audible(self, t: float) -> bool:
         return self.playout.speaking_at(t)
 
-    def on_speech_started(self, t: float) -> None:
+    def on_speech_started(self, event: SpeechStarted) -> None:
+        t = event.t
         robot_speaking = self.robot_audible(t)
         self.events.emit(UserSpeechStarted(self.clock.now(), robot_speaking))
         self.face.conversation_state("listening", self.clock.now())
@@ -207,17 +209,18 @@ class ConversationSession:
         if self.metrics is not None:
             self.metrics.count_barge_in()
 
-    def on_speech_paused(self, t: float) -> None:
+    def on_speech_paused(self, event: SpeechPaused) -> None:
         return None
 
-    def on_speech_resumed(self, t: float) -> None:
+    def on_speech_resumed(self, event: SpeechResumed) -> None:
         self._drop_speculative()  # the user goes on: what was prepared answers a sentence they did not finish
         self.face.conversation_state("listening", self.clock.now())
 
-    def on_partial(self, text: str, t: float) -> None:
-        self.events.emit(PartialTranscript(t, text))
+    def on_partial(self, event: PartialHeard) -> None:
+        self.events.emit(PartialTranscript(event.t, event.text))
 
-    def on_candidate(self, text: str, t: float) -> None:
+    def on_candidate(self, event: CandidateHeard) -> None:
+        text, t = event.text, event.t
         if not self.turn_config.early_reply or self._interrupted is not None:
             return
         if not normalize(text) or sounds_unfinished(text):
@@ -234,12 +237,13 @@ class ConversationSession:
         self._speculative = self._track(self.responder.start(turn, timings, committed=False))
         self.face.conversation_state("thinking", self.clock.now())  # it is thinking: show it before it is sure
 
-    def on_end_of_turn(self, text: str, end_of_speech_t: float, transcript_t: float, t: float, speech_s: float) -> None:
+    def on_end_of_turn(self, event: TurnEnded) -> None:
+        text, end_of_speech_t, transcript_t, t = event.text, event.end_of_speech_t, event.transcript_t, event.t
         interrupted, self._interrupted = self._interrupted, None
         config = self.turn_config
         if interrupted is not None and not interrupted.done.is_set():
             short_s = config.backchannel_max_ms / 1000.0
-            if is_false_interruption(text, speech_s, config.backchannels, short_s, config.interrupt_words):
+            if is_false_interruption(text, event.speech_s, config.backchannels, short_s, config.interrupt_words):
                 self._resolve_false_interruption(interrupted, text)
                 self._drop_speculative()
                 return
@@ -251,7 +255,11 @@ class ConversationSession:
             return
         self.face.conversation_state("thinking", t)
         speculative, self._speculative = self._speculative, None
-        if speculative is not None and normalize(speculative.turn.text) == normalize(text):
+        if (
+            speculative is not None
+            and speculative.state is ReplyState.PREPARING
+            and normalize(speculative.turn.text) == normalize(text)
+        ):
             turn = speculative.turn
             speculative.timings.end_of_speech = end_of_speech_t
             speculative.timings.transcript_final = transcript_t

@@ -7,10 +7,10 @@ import argparse
 from companion.agent.broker import broker_answers
 from companion.agent.config import load_config
 from companion.agent.models.registry import model_status
+from companion.agent.policy.plugin_loader import load_plugins
 from companion.cli import add_config_argument
 from companion.core.errors import CompanionError
 from companion.core.mqtt import MqttLink
-from companion.plugins.registry import load_plugins
 
 OK, MISSING, NOTE = "ok     ", "MISSING", "note   "
 

@@ -24,9 +24,10 @@ from companion.agent.models.registry import model_status
 from companion.agent.runner import RunOptions, open_session
 from companion.cli import setup_logging
 from companion.core.errors import CompanionError
+from companion.face.config import DriverConfig
 from companion.face.controller.rig import load_rig
 from companion.face.controller.service import FaceController
-from companion.face.drivers.log import LogDriver
+from companion.face.drivers.registry import create_driver, describe_output
 from companion.speech.sources import WavFileSource
 
 QUESTION = "Can you tell me where the dinosaurs are?"
@@ -62,7 +63,7 @@ def prepare(config_path: Path, tiny_dir: Path, output_dir: Path) -> Config:
     config, used = choose_config(config_path, tiny_dir)
     config.audio.output.dir = output_dir
     config.audio.output.sink = "wav"
-    config.controller.log_path = output_dir / "face-log.jsonl"
+    config.controller.driver = DriverConfig(backend="log", path=output_dir / "face-log.jsonl")
     output_dir.mkdir(parents=True, exist_ok=True)
     print(f"config: {used} (persona {config.active_persona.name})")
     return config
@@ -73,7 +74,7 @@ async def demo(config: Config, question: Path | None) -> int:
     options = RunOptions(listen=question is not None, publish_face=True, on_event=turn_events.append)
     async with open_session(config, options) as session:
         # The face-controller normally runs as its own process (`companion face`); here it shares the loop.
-        driver = LogDriver(config.controller.log_path)
+        driver = create_driver(config.controller.driver)
         controller = FaceController(config, driver, load_rig(config.controller.rig))
         await controller.start()
         try:
@@ -97,7 +98,7 @@ async def demo(config: Config, question: Path | None) -> int:
             for name, ms in event.timings_ms.items():
                 print(f"  {name:24s} {ms:8.1f}")
             print(f"reply audio: {event.audio_path}")
-    print(f"face log:    {config.controller.log_path} (every motor command, one JSON object per tick)")
+    print(f"face log:    {describe_output(driver)} (every motor command, one JSON object per tick)")
     print(f"controller:  {json.dumps({k: frames[k] for k in sorted(frames) if isinstance(frames[k], int)})}")
     return 0
 

@@ -13,11 +13,11 @@ import asyncio
 import signal
 from pathlib import Path
 
-from companion.agent.config import load_config
 from companion.cli import add_config_argument
+from companion.face.config import DriverConfig, load_controller_config
 from companion.face.controller.rig import load_rig
 from companion.face.controller.service import FaceController
-from companion.face.drivers.registry import DRIVER_NAMES, create_driver, describe_output
+from companion.face.drivers.registry import create_driver, describe_output
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,25 +27,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run the face-controller: subscribe to the face protocol, map channels to actuators through "
         "a rig, keep the hardware safe, and drive the chosen driver until Ctrl-C.",
     )
-    parser.add_argument("--driver", choices=DRIVER_NAMES, help="where the face goes (default: controller.driver)")
+    parser.add_argument(
+        "--driver",
+        metavar="NAME",
+        help="where the face goes: log, sim, maestro or an installed driver (default: controller.driver)",
+    )
     parser.add_argument(
         "--rig", help="a rig YAML, or the name of a packaged rig such as 'sample' (default: controller.rig)"
     )
-    parser.add_argument("--log", metavar="PATH", help="the log driver's JSONL file (default: controller.log_path)")
+    parser.add_argument("--log", metavar="PATH", help="the log driver's JSONL file (default: controller.driver.path)")
     add_config_argument(parser)
     parser.set_defaults(handler=run_face)
 
 
 def build_controller(args: argparse.Namespace) -> FaceController:
-    """The controller the command line asks for: the config file, then --driver, --log and --rig on top."""
-    config = load_config(args.config)
+    """The controller the command line asks for: the config file, then --driver, --log and --rig on top.
+
+    Only the config's ``robot``, ``broker`` and ``controller`` sections are read: the face-controller's computer
+    needs nothing of the agent's.
+    """
+    config = load_controller_config(args.config)
     settings = config.controller
-    if args.driver:
-        settings.driver = args.driver
+    if args.driver and args.driver != settings.driver.backend:
+        settings.driver = DriverConfig(backend=args.driver)  # another driver: its own defaults
     if args.log:
-        settings.log_path = Path(args.log).expanduser().absolute()  # relative to where the user typed it
+        log_path = Path(args.log).expanduser().absolute()  # relative to where the user typed it
+        if settings.driver.backend == "log":
+            settings.driver = DriverConfig(backend="log", path=log_path)
     rig = load_rig(args.rig or settings.rig)
-    return FaceController(config, create_driver(settings.driver, settings), rig)
+    return FaceController(config, create_driver(settings.driver), rig)
 
 
 async def run_face(args: argparse.Namespace) -> int:

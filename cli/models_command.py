@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument(
         "--only",
         metavar="KINDS",
-        help="comma-separated subset of stt,llm,tts (default: all three)",
+        help="comma-separated kinds to fetch, e.g. stt,tts (default: every model the config needs)",
     )
     fetch.add_argument(
         "--timeout",
@@ -59,11 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     from companion.agent.config import load_config
-    from companion.agent.models.fetch import fetch_models, parse_only
+    from companion.agent.models.fetch import fetch_models
 
-    kinds = parse_only(args.only)
     config = load_config(args.config)
-    results = fetch_models(config, kinds, timeout_s=args.timeout)
+    results = fetch_models(config, args.only, timeout_s=args.timeout)
     fetched = sum(result.downloaded for result in results)
     print(f"done: {fetched} downloaded, {len(results) - fetched} already present (models.dir: {config.models.dir})")
     return 0

@@ -27,9 +27,9 @@ from companion.face.emotions import EmotionState
 from companion.face.expressions import ExpressionLayer, Spring
 from companion.face.idle import CONVERSATION_STATES, ConversationState, IdleLife
 from companion.face.lipsync import LipSync
+from companion.face.phonemes import TimedPhoneme
 from companion.face.protocol import DEFAULT_LAYOUT, ChannelLayout
 from companion.face.visemes import SPEECH_CHANNELS
-from companion.speech.types import TimedPhoneme
 
 MIRROR_OMEGA = 14.0  # smooths the visitor's (noisy, 15-30 Hz) measurements
 MIRROR_WEIGHT_OMEGA = 8.0  # mirror mode fades in and out over about half a second

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from companion.face.phonemes import TimedPhoneme
 from companion.face.visemes import (
     LIP_CHANNELS,
     SPEECH_CHANNELS,
@@ -35,7 +36,6 @@ from companion.face.visemes import (
     VisemeSegment,
     fold_phonemes,
 )
-from companion.speech.types import TimedPhoneme
 
 # The pose vector: the speech channels, then two control signals the animator uses to layer speech over emotion:
 # ``closure`` (1 while a bilabial holds the lips shut) and ``activity`` (1 while speech owns the mouth).

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion.agent.config.schema import FaceConfig
 from companion.core.clock import Clock
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
+from companion.face.config import FaceConfig
 from companion.face.emotions import EmotionState
 from companion.face.protocol import (
     DEFAULT_LAYOUT,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from companion.speech.types import TimedPhoneme
+from companion.face.phonemes import TimedPhoneme
 
 VISEMES: tuple[str, ...] = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U")
 VISEME_INDEX: dict[str, int] = {name: i for i, name in enumerate(VISEMES)}

@@ -19,15 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
-from companion.agent.config.schema import AffectConfig
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError
+from companion.core.models import ModelNeed, is_file
+from companion.core.registry import BackendKind, BuildContext, Configurable, require
 from companion.face.emotions import Emotion, normalize_emotion
+from companion.perception.opencv import opencv
 
 if TYPE_CHECKING:
     import onnxruntime
+
+AFFECT_BACKENDS = BackendKind("companion.affect", "facial-affect backend")
 
 # Dataset labels with no Emotion of their own, and where their probability goes (see the module docstring).
 FOLDED_LABELS: dict[str, Emotion] = {"contempt": Emotion.DISGUSTED}
@@ -61,6 +65,7 @@ def preprocess(
     face: np.ndarray, input_size: int, grayscale: bool = True, pixel_scale: float = 1.0 / 255.0
 ) -> np.ndarray:
     """A face crop as the model's input: [1, C, S, S] float32, C = 1 (grayscale) or 3 (RGB), pixels x scale."""
+    cv2 = opencv()
     if face.ndim == 2:
         image = face if grayscale else cv2.cvtColor(face, cv2.COLOR_GRAY2RGB)
     elif grayscale:
@@ -84,7 +89,21 @@ def to_probabilities(outputs: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum()
 
 
-class OnnxAffectModel:
+class OnnxAffectOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(None, description="an ONNX facial-affect classifier; none: face detection only")
+    labels: list[str] = Field(
+        default_factory=lambda: ["neutral", "happy", "surprised", "sad", "angry", "disgusted", "fearful", "contempt"],
+        description="the classifier's output labels in order (FER+ order by default)",
+    )
+    input_size: int = Field(64, ge=8, le=512)
+    grayscale: bool = True
+    pixel_scale: float = Field(1.0 / 255.0, gt=0.0, description="pixel multiplier: 1/255 for [0,1] inputs, 1 for raw")
+    threads: int = Field(1, ge=1, le=16)
+
+
+class OnnxAffectModel(Configurable):
     """An ONNX facial-affect classifier run by onnxruntime on the CPU, ``threads`` intra-op threads.
 
     Not thread-safe by contract (one caller at a time): the Perceiver calls it from its single worker thread.
@@ -119,16 +138,29 @@ class OnnxAffectModel:
         self._input_name = self._session.get_inputs()[0].name
         self._check_shapes(len(labels))
 
+    Options = OnnxAffectOptions
+
     @classmethod
-    def from_config(cls, config: AffectConfig) -> OnnxAffectModel:
-        if config.path is None:
-            raise ModelMissingError(
-                "the facial-affect model", [], "set models.affect.path to an ONNX classifier (e.g. FER+)"
-            )
-        return cls(config.path, config.labels, config.input_size, config.grayscale, config.threads, config.pixel_scale)
+    def model_needs(cls, options: OnnxAffectOptions, context: BuildContext) -> list[ModelNeed]:
+        if options.path is None:
+            return []
+        hint = (
+            "fix models.affect.path (or $COMPANION_AFFECT_MODEL) to point at an ONNX classifier, or remove it to run "
+            "face detection only"
+        )
+        return [ModelNeed("affect", str(options.path), [options.path], is_file, hint, explicit=True)]
+
+    @classmethod
+    def from_config(cls, options: OnnxAffectOptions, context: BuildContext) -> OnnxAffectModel | None:
+        """The classifier, or None when ``path`` is empty (face detection only)."""
+        if options.path is None:
+            return None
+        return cls(
+            options.path, options.labels, options.input_size, options.grayscale, options.threads, options.pixel_scale
+        )
 
     def _open_session(self, threads: int) -> onnxruntime.InferenceSession:
-        import onnxruntime
+        onnxruntime = require("onnxruntime", extra="perception", what="the ONNX facial-affect model")
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads

@@ -13,15 +13,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from companion.core.errors import CompanionError
+from companion.core.registry import BackendKind, Configurable
+from companion.perception.opencv import opencv
 
 FRONTAL_FACE_CASCADE = "haarcascade_frontalface_default.xml"
 SMILE_CASCADE = "haarcascade_smile.xml"
+
+
+FACE_DETECTORS = BackendKind("companion.face_detectors", "face detector")
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,14 @@ def largest_face(faces: Sequence[FaceBox]) -> FaceBox | None:
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
+    cv2 = opencv()
     if image.ndim == 2:
         return image
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def load_cascade(name: str, folder: Path | None = None) -> cv2.CascadeClassifier:
+def load_cascade(name: str, folder: Path | None = None) -> Any:
+    cv2 = opencv()
     """A Haar cascade from ``folder`` (default: the ones shipped in the opencv wheel), or a clear error."""
     base = Path(folder) if folder is not None else _shipped_cascades()
     path = base / name
@@ -97,6 +104,7 @@ def load_cascade(name: str, folder: Path | None = None) -> cv2.CascadeClassifier
 
 
 def _shipped_cascades() -> Path:
+    cv2 = opencv()
     data = getattr(cv2, "data", None)
     folder = getattr(data, "haarcascades", None)
     if not folder:
@@ -107,8 +115,18 @@ def _shipped_cascades() -> Path:
     return Path(folder)
 
 
-class HaarFaceDetector:
+class HaarOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_face_px: int = Field(48, ge=16, description="smaller faces are too far away to talk to")
+    scale_factor: float = Field(1.1, gt=1.0, le=2.0)
+    min_neighbors: int = Field(5, ge=1, le=50)
+
+
+class HaarFaceDetector(Configurable):
     """OpenCV's frontal-face cascade. Not thread-safe: use one instance per worker thread."""
+
+    Options = HaarOptions
 
     def __init__(
         self,
@@ -147,6 +165,7 @@ class HaarSmileDetector:
         self._cascade = load_cascade(SMILE_CASCADE, cascade_dir)
 
     def smiling(self, image: np.ndarray, face: FaceBox) -> bool:
+        cv2 = opencv()
         lower = FaceBox(face.x, face.y + face.h // 2, face.w, face.h - face.h // 2).crop(to_gray(image))
         if lower.size == 0:
             return False

@@ -9,7 +9,7 @@ frames analysed.
 
 Privacy: frames and face crops live only in memory while one frame is analysed; nothing is stored, written or
 sent anywhere. (``privacy.store_video`` and ``privacy.store_face_crops`` exist in the config, but storing is not
-implemented.) When emotion inference is off (``Config.emotion_inference_enabled``, e.g. in a workplace or school
+implemented.) When emotion inference is off (``emotion_inference=False``, e.g. in a workplace or school
 deployment) the affect model is never run, whatever model was passed in.
 """
 
@@ -23,12 +23,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from companion.agent.config.schema import Config
-from companion.perception.affect import AffectModel, OnnxAffectModel
-from companion.perception.faces import FaceDetector, HaarFaceDetector, HaarSmileDetector, SmileDetector
+from companion.core.registry import BuildContext
+from companion.perception.affect import AffectModel
+from companion.perception.config import PerceptionConfig
+from companion.perception.faces import FaceDetector, HaarSmileDetector, SmileDetector
+from companion.perception.opencv import opencv
 from companion.perception.video import VideoSource
 from companion.perception.visitor import VisitorState, VisitorTracker
 
@@ -67,8 +68,9 @@ class Perceiver:
         source: VideoSource,
         detector: FaceDetector,
         affect_model: AffectModel | None,
-        config: Config,
+        settings: PerceptionConfig,
         *,
+        emotion_inference: bool = True,
         smile_detector: SmileDetector | None = None,
         realtime: bool = True,
         tracker: VisitorTracker | None = None,
@@ -76,31 +78,34 @@ class Perceiver:
         self._source = source
         self._detector = detector
         # Emotion inference switched off means the model is never run, not run and hidden.
-        self._affect_model = affect_model if config.emotion_inference_enabled else None
+        self._affect_model = affect_model if emotion_inference else None
         self._smile_detector = smile_detector
-        self._fps = config.perception.fps
-        self._cv_threads = config.perception.threads
+        self._fps = settings.fps
+        self._cv_threads = settings.threads
         self._realtime = realtime
-        perception = config.perception
         self._tracker = tracker or VisitorTracker(
-            smoothing_s=perception.smoothing_s, fov_deg=perception.fov_deg, mirrored=perception.mirrored
+            smoothing_s=settings.smoothing_s, fov_deg=settings.fov_deg, mirrored=settings.mirrored
         )
         self.stats = PerceptionStats()
-        if config.privacy.store_video or config.privacy.store_face_crops:
-            # Say so rather than let a deployment believe it keeps recordings it does not have.
-            log.warning("privacy.store_video / store_face_crops are set, but storing video is not implemented")
 
     @classmethod
-    def from_config(cls, config: Config, source: VideoSource, *, realtime: bool = True) -> Perceiver:
-        """The default pipeline: Haar face and smile detectors, and the configured affect model if allowed."""
-        affect: AffectModel | None = None
-        if config.emotion_inference_enabled and config.models.affect.path is not None:
-            affect = OnnxAffectModel.from_config(config.models.affect)
+    def default(
+        cls,
+        settings: PerceptionConfig,
+        source: VideoSource,
+        *,
+        affect_model: AffectModel | None = None,
+        emotion_inference: bool = True,
+        realtime: bool = True,
+    ) -> Perceiver:
+        """The configured face detector with the Haar smile cue, and ``affect_model`` if emotion inference is on."""
+        detector = settings.detector.backend_class().from_config(settings.detector.options, BuildContext())
         return cls(
             source,
-            HaarFaceDetector(min_face_px=config.perception.min_face_px),
-            affect,
-            config,
+            detector,
+            affect_model,
+            settings,
+            emotion_inference=emotion_inference,
             smile_detector=HaarSmileDetector(),
             realtime=realtime,
         )
@@ -184,7 +189,7 @@ class Perceiver:
         self, emit: Callable[[VisitorState], None], stopping: threading.Event, live_offset: float, start_t: float
     ) -> None:
         # OpenCV's thread pool is process-wide: this sets the budget for every OpenCV call in the process.
-        cv2.setNumThreads(self._cv_threads)
+        opencv().setNumThreads(self._cv_threads)
         interval = 1.0 / self._fps
         next_due: float | None = None
         first_t: float | None = None

@@ -17,17 +17,6 @@ never run while the session is in crisis mode, and they cannot skip or change th
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
-
-from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn, fixed_reply
+from companion.agent.policy.types import DialogueContext, Exchange, Plugin, Reply, UserTurn, fixed_reply
 
 __all__ = ["DialogueContext", "Exchange", "Plugin", "Reply", "UserTurn", "fixed_reply"]
-
-
-@runtime_checkable
-class Plugin(Protocol):
-    name: str
-
-    async def on_turn(self, turn: UserTurn, context: DialogueContext) -> Reply | None:
-        """A reply for this turn, or None to pass."""
-        ...

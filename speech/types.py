@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from companion.face.phonemes import TimedPhoneme
+
 INPUT_SAMPLE_RATE = 16000  # what VAD and speech-to-text take
 
 
@@ -19,19 +21,6 @@ class AudioChunk:
     @property
     def duration_s(self) -> float:
         return len(self.samples) / INPUT_SAMPLE_RATE
-
-
-@dataclass(frozen=True)
-class TimedPhoneme:
-    """One entry of the TTS decoder's alignment, in seconds from the start of its audio.
-
-    Entries are exactly as the voice reports them: ``^``/``$`` (leading/trailing silence), stress and length
-    marks, spaces and punctuation included. ``companion.face.visemes`` folds those into their neighbours.
-    """
-
-    phoneme: str
-    start_s: float
-    end_s: float
 
 
 @dataclass

@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from companion.core.errors import ModelMissingError
+from companion.core.registry import BackendKind, Configurable, require
+
+VAD_BACKENDS = BackendKind("companion.vad", "voice activity detector")
 
 CHUNK_SAMPLES = 512
 _CONTEXT_SAMPLES = 64
@@ -31,18 +35,23 @@ class VoiceActivityDetector(Protocol):
 
 
 def silero_model_path() -> Path:
-    from faster_whisper.utils import get_assets_path
+    faster_whisper = require("faster_whisper", extra="speech", what="the Silero VAD (shipped in faster-whisper)")
+    return Path(faster_whisper.utils.get_assets_path()) / "silero_vad_v6.onnx"
 
-    return Path(get_assets_path()) / "silero_vad_v6.onnx"
+
+class SileroOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(None, description="the Silero VAD ONNX file; default: the one faster-whisper ships")
 
 
-class SileroVad:
+class SileroVad(Configurable):
     chunk_samples = CHUNK_SAMPLES
+    Options = SileroOptions
 
-    def __init__(self, model_path: Path | None = None) -> None:
-        import onnxruntime
-
-        path = model_path or silero_model_path()
+    def __init__(self, path: Path | None = None) -> None:
+        onnxruntime = require("onnxruntime", extra="speech", what="the Silero VAD")
+        path = path or silero_model_path()
         if not path.is_file():
             raise ModelMissingError("Silero VAD model", [path], "reinstall faster-whisper: it ships the VAD model")
         options = onnxruntime.SessionOptions()
@@ -70,10 +79,17 @@ class SileroVad:
         return float(np.asarray(out).reshape(-1)[0])
 
 
-class EnergyVad:
+class EnergyOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    threshold_dbfs: float = Field(-40.0, le=0.0, description="speech when a chunk's level is above this")
+
+
+class EnergyVad(Configurable):
     """A level-based detector for tests and for machines without onnxruntime: speech when RMS exceeds a floor."""
 
     chunk_samples = CHUNK_SAMPLES
+    Options = EnergyOptions
 
     def __init__(self, threshold_dbfs: float = -40.0) -> None:
         self._threshold = 10 ** (threshold_dbfs / 20)

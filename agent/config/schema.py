@@ -1,140 +1,43 @@
-"""The typed configuration. ``config.yaml`` is validated against these models; README.md explains each section.
-
-Every model forbids unknown keys, so a typo is an error with a suggestion instead of a silently ignored setting.
-Relative paths are relative to the config file's folder (``Config.resolve_paths``).
+"""The agent's root configuration: it composes the sections each package owns (``face.config``,
+``speech.config``, ``perception.config``, the shared ``core.config``) with the agent's own (the language model,
+turn-taking, personas, privacy, safety, metrics). ``config.yaml`` is validated against it; README.md explains each
+section. Relative paths are relative to the config file's folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from companion.agent.llm.base import LLM_BACKENDS
+from companion.core.config import BackendSection, BrokerConfig, RobotConfig, Section
+from companion.core.registry import DEFAULT_MODELS_DIR, BackendKind, BuildContext
+from companion.face.config import ControllerConfig, FaceConfig
 from companion.face.emotions import Emotion, normalize_emotion
+from companion.perception.config import AffectConfig, PerceptionConfig
+from companion.speech.config import AudioConfig, SttConfig, TtsConfig, VadConfig
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+class LlmConfig(BackendSection):
+    """The language model by name (``transformers``, ``openai`` or an installed one) and its options, plus the
+    settings of the dialogue step that asks it, whatever the backend."""
 
-
-class RobotConfig(Section):
-    id: str = Field("companion", pattern=r"^[A-Za-z0-9_-]+$", description="MQTT topics live under companion/<id>/")
-
-
-class BrokerConfig(Section):
-    url: str = Field("mqtt://127.0.0.1:1883", description="overridden by COMPANION_BROKER")
-    embedded_fallback: bool = Field(
-        True, description="start an in-process broker (amqtt) when none answers, so the demo runs anywhere"
-    )
-    connect_timeout_s: float = Field(3.0, gt=0)
-    keepalive_s: int = Field(5, ge=2, le=600)
-
-    @field_validator("url")
-    @classmethod
-    def _valid_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-            raise ValueError("expected mqtt://HOST:PORT, for example mqtt://127.0.0.1:1883")
-        try:
-            _ = parts.port
-        except ValueError as error:
-            raise ValueError(f"bad port in {url!r}") from error
-        return url
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname or "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        return urlsplit(self.url).port or 1883
-
-
-class SttConfig(Section):
-    model: str = Field("base.en", description="a faster-whisper model name (tiny, base.en, small, ...)")
-    path: Path | None = Field(None, description="a local CTranslate2 model folder; overrides `model`")
-    compute_type: str = "int8"
-    threads: int = Field(1, ge=1, le=64)
-    beam_size: int = Field(1, ge=1, le=10)
-    temperature: float = Field(0.0, ge=0.0, le=1.0)
-    max_new_tokens: int | None = Field(None, ge=1, le=440)
-
-
-class OpenAIConfig(Section):
-    base_url: str = Field("http://127.0.0.1:8000/v1", description="an OpenAI-compatible server (vLLM, llama.cpp)")
-    model: str = "default"
-    api_key_env: str = Field("OPENAI_API_KEY", description="the environment variable that holds the key")
-    connect_timeout_s: float = Field(2.0, gt=0)
-    first_token_timeout_s: float = Field(4.0, gt=0)
-    idle_timeout_s: float = Field(4.0, gt=0)
-
-
-class LlmConfig(Section):
-    backend: Literal["transformers", "openai"] = "transformers"
-    model: str = Field("Qwen/Qwen2.5-0.5B-Instruct", description="a Hugging Face model id")
-    path: Path | None = Field(None, description="a local model folder; overrides `model`")
-    threads: int = Field(2, ge=1, le=64, description="torch threads for generation")
-    dtype: Literal["float32", "bfloat16"] = Field(
-        "bfloat16", description="weights when not quantized; bf16 halves the memory traffic that bounds CPU decoding"
-    )
-    quantize: Literal["none", "int8"] = Field(
-        "int8", description="int8: dynamic per-channel quantization of linear layers, ~2x faster decoding on CPU"
-    )
+    kind: ClassVar[BackendKind] = LLM_BACKENDS
+    backend: str = "transformers"
     max_new_tokens: int = Field(96, ge=1, le=2048)
-    temperature: float = Field(0.7, ge=0.0, le=2.0)
-    top_p: float = Field(0.9, gt=0.0, le=1.0)
     history_turns: int = Field(8, ge=0, le=100, description="how many past exchanges the prompt keeps")
     fallback_line: str = "Sorry, I lost my train of thought. Could you say that again?"
-    openai: OpenAIConfig = Field(default_factory=OpenAIConfig)
-
-
-class TtsConfig(Section):
-    voice: str = Field("en_US-lessac-medium", description="a piper voice name")
-    path: Path | None = Field(None, description="a local .onnx voice (its .onnx.json beside it); overrides `voice`")
-    threads: int = Field(1, ge=1, le=64)
-    length_scale: float | None = Field(None, gt=0.1, le=5.0, description="speaking rate: < 1 faster, > 1 slower")
-
-
-class AffectConfig(Section):
-    path: Path | None = Field(None, description="an ONNX facial-affect classifier; none: face detection only")
-    labels: list[str] = Field(
-        default_factory=lambda: [
-            "neutral",
-            "happy",
-            "surprised",
-            "sad",
-            "angry",
-            "disgusted",
-            "fearful",
-            "contempt",
-        ],
-        description="the classifier's output labels in order (FER+ order by default)",
-    )
-    input_size: int = Field(64, ge=8, le=512)
-    grayscale: bool = True
-    pixel_scale: float = Field(1.0 / 255.0, gt=0.0, description="pixel multiplier: 1/255 for [0,1] inputs, 1 for raw")
-    threads: int = Field(1, ge=1, le=16)
 
 
 class ModelsConfig(Section):
-    dir: Path = Field(Path("~/.cache/companion/models"), description="where fetched models live")
+    dir: Path = Field(DEFAULT_MODELS_DIR, description="where fetched models live")
     stt: SttConfig = Field(default_factory=SttConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     tts: TtsConfig = Field(default_factory=TtsConfig)
+    vad: VadConfig = Field(default_factory=VadConfig)
     affect: AffectConfig = Field(default_factory=AffectConfig)
-
-
-class AudioOutputConfig(Section):
-    sink: Literal["wav", "speaker", "none"] = Field("wav", description="wav: one file per reply in `dir`")
-    dir: Path = Path("outputs")
-    device: str | int | None = Field(None, description="sounddevice output device (speaker sink)")
-
-
-class AudioConfig(Section):
-    input_device: str | int | None = Field(None, description="sounddevice input device (microphone)")
-    output: AudioOutputConfig = Field(default_factory=AudioOutputConfig)
 
 
 class TurnTakingConfig(Section):
@@ -200,57 +103,6 @@ class PersonaTurnTaking(Section):
     interrupt_words: list[str] | None = None
     fade_ms: int | None = Field(None, ge=0, le=500)
     resume_after_false_interruption: bool | None = None
-
-
-class PerceptionConfig(Section):
-    enabled: bool = True
-    camera: int | None = Field(None, description="camera index for `companion run` without --video")
-    fps: float = Field(10.0, gt=0, le=60, description="frames analysed per second")
-    emotion_inference: bool | None = Field(
-        None, description="null: on, except where privacy.deployment is workplace or education"
-    )
-    smoothing_s: float = Field(1.0, ge=0.0, description="time constant of the affect smoothing")
-    fov_deg: float = Field(60.0, gt=10.0, lt=179.0, description="the camera's horizontal field of view")
-    mirrored: bool = Field(False, description="true if the camera delivers mirrored (selfie) images")
-    min_face_px: int = Field(48, ge=16)
-    threads: int = Field(1, ge=1, le=16)
-
-
-class FaceConfig(Section):
-    rate_hz: int = Field(60, ge=10, le=100)
-    lookahead_ms: int = Field(
-        100,
-        ge=20,
-        le=1000,
-        description=(
-            "frames are published this far ahead of their pts: more than the rig's latency plus transport; it is "
-            "also how soon a new expression can show, and it delays the first audio by as much"
-        ),
-    )
-    encoding: Literal["binary", "json"] = "binary"
-    publish_audio: bool = Field(False, description="also publish the robot's voice (for the web simulator)")
-
-
-class MaestroConfig(Section):
-    port: str = "/dev/ttyACM0"
-    baud: int = 115200
-    device_number: int | None = Field(None, ge=0, le=127, description="set for the Pololu protocol (daisy chains)")
-
-
-class SimConfig(Section):
-    host: str = "127.0.0.1"
-    port: int = Field(8765, ge=0, le=65535, description="0 picks a free port")
-
-
-class ControllerConfig(Section):
-    rig: Path = Field(Path("face/rigs/sample.yaml"), description="the actuator map (rig YAML)")
-    driver: Literal["log", "sim", "maestro"] = "log"
-    log_path: Path = Path("outputs/face-log.jsonl")
-    output_rate_hz: int = Field(100, ge=10, le=1000)
-    watchdog_ms: int = Field(300, ge=50)
-    neutral_ease_ms: int = Field(600, ge=0)
-    maestro: MaestroConfig = Field(default_factory=MaestroConfig)
-    sim: SimConfig = Field(default_factory=SimConfig)
 
 
 class PrivacyConfig(Section):
@@ -335,6 +187,11 @@ class Config(Section):
 
     # --- derived settings -------------------------------------------------------------------------------------
 
+    def build_context(self) -> BuildContext:
+        """What backends are built with: the models folder and the active persona's language and voice."""
+        persona = self.active_persona
+        return BuildContext(models_dir=self.models.dir, language=persona.language, voice=persona.voice)
+
     @property
     def active_persona(self) -> Persona:
         return self.personas[self.persona]
@@ -348,18 +205,3 @@ class Config(Section):
     def turn_taking_for(self, persona: Persona) -> TurnTakingConfig:
         overrides = persona.turn_taking.model_dump(exclude_none=True)
         return self.turn_taking.model_copy(update=overrides)
-
-    def resolve_paths(self, base_dir: Path) -> None:
-        """Make relative paths relative to ``base_dir`` (the config file's folder) and expand ``~``."""
-
-        def fix(path: Path) -> Path:
-            path = path.expanduser()
-            return path if path.is_absolute() else (base_dir / path)
-
-        self.models.dir = fix(self.models.dir)
-        for section in (self.models.stt, self.models.llm, self.models.tts, self.models.affect):
-            if section.path is not None:
-                section.path = fix(section.path)
-        self.audio.output.dir = fix(self.audio.output.dir)
-        self.controller.rig = fix(self.controller.rig)
-        self.controller.log_path = fix(self.controller.log_path)

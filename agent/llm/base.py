@@ -7,13 +7,15 @@ next turn at once. A new blocking backend implements one method, ``_generate``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
+
+from companion.core.registry import BackendKind, Configurable
+from companion.core.worker import CancelToken, ThreadedModel
+
+LLM_BACKENDS = BackendKind("companion.llm", "language-model backend")
 
 
 @dataclass(frozen=True)
@@ -41,76 +43,40 @@ class LanguageModel(Protocol):
     async def close(self) -> None: ...
 
 
-_DONE = object()
-
-
-class ThreadedLanguageModel:
-    """Runs ``_generate`` in a dedicated thread and streams its pieces into the event loop."""
+class ThreadedLanguageModel(ThreadedModel, Configurable):
+    """Runs ``_generate`` in the model's own worker thread and streams its pieces into the event loop."""
 
     name = "threaded"
 
     def __init__(self) -> None:
         # One worker: a model generates one reply at a time, and a thread budget is the model's own setting.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"llm-{self.name}")
+        super().__init__(f"llm-{self.name}")
 
     def _generate(
         self,
         messages: Sequence[ChatMessage],
         max_new_tokens: int | None,
         emit: Callable[[str], None],
-        cancelled: threading.Event,
+        cancel: CancelToken,
     ) -> None:
-        """Generate a reply, calling ``emit`` with each new piece of text; return early once ``cancelled``."""
+        """Generate a reply, calling ``emit`` with each new piece of text; return early once ``cancel`` is set."""
         raise NotImplementedError
 
-    def _load(self) -> None:
-        """Load the model (called in the worker thread by ``warm_up``; may be called more than once)."""
-
     async def warm_up(self) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._load)
+        await self.worker.run(self.ensure_loaded)
         async for _ in self.stream([ChatMessage("user", "Hello")], max_new_tokens=4):
             pass
 
     async def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int | None = None) -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[object] = asyncio.Queue()
-        cancelled = threading.Event()
+        def work(emit: Callable[[str], None], cancel: CancelToken) -> None:
+            self.ensure_loaded()
+            self._generate(messages, max_new_tokens, emit, cancel)
 
-        def emit(piece: str) -> None:
-            if not cancelled.is_set():
-                loop.call_soon_threadsafe(queue.put_nowait, piece)
-
-        def work() -> None:
-            try:
-                self._load()
-                self._generate(messages, max_new_tokens, emit, cancelled)
-            except Exception as error:  # handed to the consumer, raised there
-                loop.call_soon_threadsafe(queue.put_nowait, error)
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, _DONE)
-
-        future = loop.run_in_executor(self._executor, work)
         try:
-            while True:
-                item = await queue.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, LanguageModelError):
-                    raise item
-                if isinstance(item, Exception):
-                    raise LanguageModelError(f"{self.name} failed: {item}") from item
-                assert isinstance(item, str)
-                yield item
-        finally:
-            cancelled.set()
-            if not future.done():
-                # Don't wait for the worker here: it stops at its next token, and the next stream() call queues
-                # behind it on the single worker.
-                future.add_done_callback(lambda f: f.exception())
-            else:
-                with contextlib.suppress(Exception):
-                    future.result()
-
-    async def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+            async with contextlib.aclosing(self.worker.push_stream(work)) as pieces:
+                async for piece in pieces:
+                    yield piece
+        except LanguageModelError:
+            raise
+        except Exception as error:
+            raise LanguageModelError(f"{self.name} failed: {error}") from error

@@ -20,9 +20,10 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
+from pydantic import BaseModel, ConfigDict, Field
 
-from companion.agent.config.schema import LlmConfig
 from companion.agent.llm.base import ChatMessage, LanguageModelError
+from companion.core.registry import Configurable
 
 # Deadlines use timeout_at, not asyncio.wait_for: before Python 3.12 wait_for can swallow a cancellation that lands
 # as the awaited read completes, and a barge-in must never be lost.
@@ -34,7 +35,7 @@ else:  # aiohttp itself depends on async-timeout before Python 3.11
 log = logging.getLogger(__name__)
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_BASE_URL_HINT = "check models.llm.openai.base_url and that the server is running"
+_BASE_URL_HINT = "check models.llm.base_url and that the server is running"
 # A server such as Ollama loads the model on the first request, which may take far longer than a first token
 # normally does; warm_up exists to pay that once, so it waits this long.
 WARM_UP_TIMEOUT_S = 120.0
@@ -83,14 +84,32 @@ class SseDecoder:
         return events
 
 
-class OpenAICompatibleLLM:
+class OpenAIOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field("http://127.0.0.1:8000/v1", description="an OpenAI-compatible server (vLLM, llama.cpp)")
+    model: str = "default"
+    api_key_env: str = Field("OPENAI_API_KEY", description="the environment variable that holds the key")
+    connect_timeout_s: float = Field(2.0, gt=0)
+    first_token_timeout_s: float = Field(4.0, gt=0)
+    idle_timeout_s: float = Field(4.0, gt=0)
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+
+
+class OpenAICompatibleLLM(Configurable):
     """Streams replies from an OpenAI-compatible chat-completions server (vLLM, llama.cpp server, Ollama)."""
 
     name = "openai"
+    Options = OpenAIOptions
 
-    def __init__(self, config: LlmConfig) -> None:
-        self._config = config
-        self._openai = config.openai
+    @classmethod
+    def from_config(cls, options: OpenAIOptions, context: object) -> OpenAICompatibleLLM:
+        return cls(options)
+
+    def __init__(self, options: OpenAIOptions, max_new_tokens: int = 96) -> None:
+        self._openai = options
+        self._max_new_tokens = max_new_tokens
         self.base_url = self._openai.base_url.rstrip("/")
         self.model = self._openai.model
         key = os.environ.get(self._openai.api_key_env, "") if self._openai.api_key_env else ""
@@ -203,9 +222,9 @@ class OpenAICompatibleLLM:
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "stream": True,
-            "max_tokens": max_new_tokens or self._config.max_new_tokens,
-            "temperature": self._config.temperature,
-            "top_p": self._config.top_p,
+            "max_tokens": max_new_tokens or self._max_new_tokens,
+            "temperature": self._openai.temperature,
+            "top_p": self._openai.top_p,
         }
 
     async def _post(
@@ -296,7 +315,7 @@ class OpenAICompatibleLLM:
         if status in (401, 403):
             return f"; check the API key in the environment variable {self._openai.api_key_env}"
         if status == 404:
-            return "; check models.llm.openai.base_url (usually ending in /v1) and models.llm.openai.model"
+            return "; check models.llm.base_url (usually ending in /v1) and models.llm.model"
         return ""
 
     def _headers(self) -> dict[str, str]:

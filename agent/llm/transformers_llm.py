@@ -13,21 +13,81 @@ from __future__ import annotations
 
 import inspect
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
-from companion.core.errors import ModelMissingError
+from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
+from companion.core.registry import BuildContext, require
+from companion.core.worker import CancelToken
 
 log = logging.getLogger(__name__)
 
 LogitsProcessorFactory = Callable[[int], Any]  # prompt length -> a transformers LogitsProcessor
 
+FILES = ("*.json", "*.safetensors", "*.jinja", "tokenizer.model", "merges.txt", "vocab.txt", "*.tiktoken")
+# Alternative exports some model repos carry next to the safetensors weights: not needed, often large.
+IGNORE = ("onnx/*", "openvino/*", "original/*", "*.gguf", "*.pth", "*.bin", "*.pt", "*.h5", "*.msgpack")
+
+
+class TransformersOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field("Qwen/Qwen2.5-0.5B-Instruct", description="a Hugging Face model id")
+    path: Path | None = Field(None, description="a local model folder; overrides `model`")
+    threads: int = Field(2, ge=1, le=64, description="torch threads for generation")
+    dtype: Literal["float32", "bfloat16"] = Field(
+        "bfloat16", description="weights when not quantized; bf16 halves the memory traffic that bounds CPU decoding"
+    )
+    quantize: Literal["none", "int8"] = Field(
+        "int8", description="int8: dynamic per-channel quantization of linear layers, ~2x faster decoding on CPU"
+    )
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+
+
+def model_need(options: TransformersOptions, models_dir: Path, hf_cache: Path | None = None) -> ModelNeed:
+    complete = has_file("config.json")
+    if options.path is not None:
+        return ModelNeed(
+            "llm", str(options.path), [options.path], complete,
+            "fix models.llm.path (or $COMPANION_LLM_MODEL) to point at a Hugging Face model folder, "
+            f"or remove it to use models.llm.model ({options.model!r}) from models.dir",
+            explicit=True,
+            describe=f"language model at models.llm.path ({options.path}, a folder with config.json)",
+        )  # fmt: skip
+    target = models_dir / "llm" / folder_name(options.model)
+    return ModelNeed(
+        "llm", options.model, [target, hf_cache_snapshot(options.model, hf_cache)], complete,
+        f"run `companion models fetch --only llm`, {MAKE_TINY_HINT}, set models.llm.path ($COMPANION_LLM_MODEL) "
+        "to a model folder, or use models.llm.backend: openai with a running server",
+        source=HubSource(options.model, target, allow_patterns=FILES, ignore_patterns=IGNORE,
+                         licence="see the model's card on the hub"),
+        describe=f"language model {options.model!r}",
+    )  # fmt: skip
+
 
 class TransformersLLM(ThreadedLanguageModel):
     name = "transformers"
+    Options = TransformersOptions
+
+    @classmethod
+    def model_needs(cls, options: TransformersOptions, context: BuildContext) -> list[ModelNeed]:
+        return [model_need(options, context.models_dir)]
+
+    @classmethod
+    def from_config(cls, options: TransformersOptions, context: BuildContext) -> TransformersLLM:
+        return cls(
+            model_need(options, context.models_dir).locate(),
+            threads=options.threads,
+            dtype=options.dtype,
+            quantize=options.quantize,
+            temperature=options.temperature,
+            top_p=options.top_p,
+        )
 
     def __init__(
         self,
@@ -43,10 +103,7 @@ class TransformersLLM(ThreadedLanguageModel):
         seed: int | None = None,
     ) -> None:
         super().__init__()
-        if not (model_path / "config.json").is_file():
-            raise ModelMissingError(
-                "language model", [model_path], "run `companion models fetch` (or set models.llm.path)"
-            )
+        model_need(TransformersOptions(path=model_path), model_path.parent).locate()
         self.model_path = model_path
         self.threads = threads
         self.dtype = dtype
@@ -66,7 +123,8 @@ class TransformersLLM(ThreadedLanguageModel):
     def _load(self) -> None:
         if self._model is not None:
             return
-        import torch
+        torch = require("torch", extra="llm", what="the transformers language model")
+        require("transformers", extra="llm", what="the transformers language model")
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -98,7 +156,7 @@ class TransformersLLM(ThreadedLanguageModel):
         messages: Sequence[ChatMessage],
         max_new_tokens: int | None,
         emit: Callable[[str], None],
-        cancelled: threading.Event,
+        cancel: CancelToken,
     ) -> None:
         import torch
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
@@ -109,7 +167,7 @@ class TransformersLLM(ThreadedLanguageModel):
 
         class _Cancelled(StoppingCriteria):
             def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> bool:
-                return cancelled.is_set()
+                return cancel.cancelled
 
         streamer = _IncrementalDecoder(self._tokenizer, len(ids), emit)
         kwargs: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""``companion models fetch``: download the configured real models into the registry's layout.
+"""``companion models fetch``: download the models the configured backends need into the ``models.dir`` layout.
 
 Offline, it must say so in seconds: huggingface_hub retries a failed download for about 20 s per file. So the
 hub is probed first (``model_info`` for every repo, which also catches a misspelt model name before gigabytes
@@ -12,41 +12,17 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 from companion.agent.config.schema import Config
-from companion.agent.models import registry
+from companion.agent.models.registry import model_needs
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
-
-FETCHABLE = ("stt", "llm", "tts")
-STT_FILES = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
-LLM_FILES = [
-    "*.json",
-    "*.safetensors",
-    "*.jinja",
-    "tokenizer.model",
-    "merges.txt",
-    "vocab.txt",
-    "*.tiktoken",
-]
-# Alternative exports some model repos carry next to the safetensors weights: not needed, often large.
-LLM_IGNORE = ["onnx/*", "openvino/*", "original/*", "*.gguf", "*.pth", "*.bin", "*.pt", "*.h5", "*.msgpack"]
+from companion.core.models import ModelNeed
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class FetchItem:
-    """One model to fetch: where it comes from and where it goes."""
-
-    kind: str
-    name: str
-    repo_id: str
-    target: Path
-    files: tuple[str, ...] = ()  # single files to download (piper); empty: a snapshot with patterns (stt, llm)
 
 
 @dataclass(frozen=True)
@@ -57,71 +33,36 @@ class FetchResult:
     downloaded: bool  # False: it was already there
 
 
-def parse_only(only: str | None) -> list[str]:
-    """``"stt,llm"`` -> ``["stt", "llm"]``; ``None`` -> all fetchable kinds. Raises ``ConfigError`` on unknown kinds."""
+def parse_only(only: str | None, needs: Sequence[ModelNeed]) -> list[str]:
+    """``"stt,llm"`` -> ``["stt", "llm"]``; ``None`` -> every kind the config needs. Raises ``ConfigError``."""
+    known = list(dict.fromkeys(need.kind for need in needs))
     if not only:
-        return list(FETCHABLE)
+        return known
     kinds = [k.strip() for k in only.split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in FETCHABLE]
-    if "affect" in unknown:
-        raise ConfigError(
-            "facial-affect classifiers are not fetched: there is no single standard one",
-            "download an ONNX classifier (FER+, OpenCV Zoo FER, HSEmotion) and set models.affect.path",
-        )
+    unknown = [k for k in kinds if k not in known]
     if unknown or not kinds:
-        raise ConfigError(f"--only: unknown model kind(s) {', '.join(unknown) or only!r}", "use stt, llm and/or tts")
+        raise ConfigError(
+            f"--only: no configured model of kind(s) {', '.join(unknown) or only!r}",
+            f"this config needs: {', '.join(known) or 'no model files'}",
+        )
     return kinds
 
 
-def plan(config: Config, kinds: Collection[str]) -> tuple[list[FetchItem], list[FetchResult]]:
+def plan(needs: Sequence[ModelNeed], kinds: Collection[str]) -> tuple[list[ModelNeed], list[FetchResult]]:
     """Split the wanted models into those to download and those already present (returned as results)."""
-    models = config.models
-    voice = registry.voice_name(models, config.active_persona.voice)
-    todo: list[FetchItem] = []
+    todo: list[ModelNeed] = []
     present: list[FetchResult] = []
-    for kind in FETCHABLE:
-        if kind not in kinds:
+    for need in needs:
+        if need.kind not in kinds or need.optional:
             continue
-        if kind == "llm" and models.llm.backend != "transformers":
-            continue  # an OpenAI-compatible server holds the model
-        explicit = getattr(models, kind).path
-        if explicit is not None:
-            # The explicit path wins at load time: downloading elsewhere would not be used.
-            path = _resolve(kind, config, voice)
-            present.append(FetchResult(kind, str(explicit), path, downloaded=False))
-            continue
-        try:
-            present.append(FetchResult(kind, _name(kind, config, voice), _resolve(kind, config, voice), False))
-        except ModelMissingError:
-            todo.append(_item(kind, config, voice))
+        found = need.find()
+        if found is not None:
+            present.append(FetchResult(need.kind, need.name, found, downloaded=False))
+        elif need.explicit or need.source is None:
+            need.locate()  # raises: a wrong explicit path (downloading elsewhere would not be used), or unfetchable
+        else:
+            todo.append(need)
     return todo, present
-
-
-def _name(kind: str, config: Config, voice: str) -> str:
-    return {"stt": config.models.stt.model, "llm": config.models.llm.model, "tts": voice}[kind]
-
-
-def _resolve(kind: str, config: Config, voice: str) -> Path:
-    models = config.models
-    if kind == "stt":
-        return registry.stt_model_path(models)
-    if kind == "llm":
-        return registry.llm_model_path(models)
-    return registry.tts_voice_path(models, voice)
-
-
-def _item(kind: str, config: Config, voice: str) -> FetchItem:
-    models = config.models
-    if kind == "stt":
-        name = models.stt.model
-        return FetchItem(kind, name, registry.stt_repo_id(name), models.dir / "stt" / registry.folder_name(name))
-    if kind == "llm":
-        name = models.llm.model
-        return FetchItem(kind, name, name, models.dir / "llm" / registry.folder_name(name))
-    onnx_file = registry.piper_voice_file(voice)
-    return FetchItem(
-        kind, voice, registry.PIPER_VOICES_REPO, models.dir / "tts" / f"{voice}.onnx", (onnx_file, onnx_file + ".json")
-    )
 
 
 # --- the hub --------------------------------------------------------------------------------------------------------
@@ -178,7 +119,7 @@ def probe_hub(repo_ids: Collection[str], endpoint: str | None = None, timeout_s:
             raise ModelMissingError(
                 f"model repository {repo_id!r}",
                 [Path(f"{endpoint}/{repo_id}")],
-                "check the model name in the config (models.stt.model, models.llm.model, models.tts.voice)",
+                "check the model names in the config (models.stt.model, models.llm.model, models.tts.voice, ...)",
             ) from None
         except HfHubHTTPError as error:
             raise CompanionError(f"the model hub refused {repo_id}: {error}", offline_hint) from None
@@ -188,7 +129,7 @@ def probe_hub(repo_ids: Collection[str], endpoint: str | None = None, timeout_s:
     return commits
 
 
-def _download(item: FetchItem, revision: str, endpoint: str | None) -> Path:
+def _download(need: ModelNeed, revision: str, endpoint: str | None) -> Path:
     """Download one model at ``revision`` into a ``.partial`` staging folder, then move it into place.
 
     Pinning the commit the probe saw keeps all files of a model from one version, and makes the hub refuse to
@@ -196,62 +137,70 @@ def _download(item: FetchItem, revision: str, endpoint: str | None) -> Path:
     """
     from huggingface_hub import hf_hub_download, snapshot_download
 
-    staging = item.target.parent / f".{item.target.name}.partial"
+    source = need.source
+    assert source is not None
+    staging = source.target.parent / f".{source.target.name}.partial"
     staging.mkdir(parents=True, exist_ok=True)
-    if item.files:
-        for filename in item.files:
-            hf_hub_download(item.repo_id, filename, revision=revision, local_dir=staging, endpoint=endpoint)
-        # piper-voices keeps voices in nested folders; the layout wants <voice>.onnx(.json) side by side.
-        for filename in item.files:
-            suffix = filename[len(item.files[0]) :]  # "" for the .onnx, ".json" for its config
-            shutil.move(str(staging / filename), f"{item.target}{suffix}")
+    if source.files:
+        for filename in source.files:
+            hf_hub_download(source.repo_id, filename, revision=revision, local_dir=staging, endpoint=endpoint)
+        # Repositories keep files in nested folders; the layout wants them side by side (<voice>.onnx(.json)).
+        for filename in source.files:
+            suffix = filename[len(source.files[0]) :]  # "" for the first file, e.g. ".json" for its config
+            shutil.move(str(staging / filename), f"{source.target}{suffix}")
         shutil.rmtree(staging, ignore_errors=True)
-        return item.target
-    patterns = STT_FILES if item.kind == "stt" else LLM_FILES
-    ignore = None if item.kind == "stt" else LLM_IGNORE
+        return source.target
     snapshot_download(
-        item.repo_id,
+        source.repo_id,
         revision=revision,
         local_dir=staging,
-        allow_patterns=patterns,
-        ignore_patterns=ignore,
+        allow_patterns=list(source.allow_patterns) or None,
+        ignore_patterns=list(source.ignore_patterns) or None,
         endpoint=endpoint,
     )
-    complete = registry.is_stt_folder if item.kind == "stt" else registry.is_llm_folder
-    if not complete(staging):
+    if not need.is_complete(staging):
         raise ModelMissingError(
-            f"{item.kind} model {item.name!r} (downloaded from {item.repo_id}, but incomplete)",
+            f"{need.kind} model {need.name!r} (downloaded from {source.repo_id}, but incomplete)",
             [staging],
             "run `companion models fetch` again to resume; check that the repository holds the model files",
         )
     shutil.rmtree(staging / ".cache", ignore_errors=True)  # the hub's resume bookkeeping, useless once complete
-    if item.target.exists():
-        shutil.rmtree(item.target)  # an incomplete earlier copy that the registry refused
-    staging.replace(item.target)
-    return item.target
+    if source.target.exists():
+        shutil.rmtree(source.target)  # an incomplete earlier copy that was refused
+    staging.replace(source.target)
+    return source.target
 
 
 def fetch_models(
     config: Config,
-    kinds: Collection[str] = FETCHABLE,
+    only: str | None = None,
     *,
     endpoint: str | None = None,
     timeout_s: float = 5.0,
     out: TextIO | None = None,
 ) -> list[FetchResult]:
-    """Download the configured models of ``kinds`` that are not present yet; return what is where.
+    """Download the configured models (of the kinds in ``only``, e.g. ``"stt,tts"``) that are not present yet.
 
     Raises ``OfflineError`` within about ``timeout_s`` when the hub cannot be reached.
     """
     out = out or sys.stdout
-    todo, results = plan(config, kinds)
+    needs = model_needs(config)
+    todo, results = plan(needs, parse_only(only, needs))
     for result in results:
         print(f"{result.kind}: {result.name} already present at {result.path}", file=out)
     if not todo:
         return results
-    commits = probe_hub([item.repo_id for item in todo], endpoint=endpoint, timeout_s=timeout_s)
-    for item in todo:
-        print(f"{item.kind}: downloading {item.name} from {item.repo_id} to {item.target}", file=out, flush=True)
-        path = _download(item, commits[item.repo_id], endpoint)
-        results.append(FetchResult(item.kind, item.name, path, downloaded=True))
+    sources = [need.source for need in todo if need.source is not None]
+    repos = list(dict.fromkeys(source.repo_id for source in sources))
+    commits = probe_hub(repos, endpoint=endpoint, timeout_s=timeout_s)
+    for need in todo:
+        assert need.source is not None
+        licence = f" (licence: {need.source.licence})" if need.source.licence else ""
+        print(
+            f"{need.kind}: downloading {need.name} from {need.source.repo_id} to {need.source.target}{licence}",
+            file=out,
+            flush=True,
+        )
+        path = _download(need, commits[need.source.repo_id], endpoint)
+        results.append(FetchResult(need.kind, need.name, path, downloaded=True))
     return results

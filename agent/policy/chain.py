@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.safety import SafetyStep
-from companion.agent.policy.types import DialogueContext, PolicyStep, Reply, UserTurn
-from companion.plugins.api import Plugin
+from companion.agent.policy.types import DialogueContext, Plugin, PolicyStep, Reply, UserTurn
 
 log = logging.getLogger(__name__)
 

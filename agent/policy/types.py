@@ -1,15 +1,17 @@
 """What a dialogue policy step sees (the user's turn and the dialogue context) and what it returns (a reply).
 
-These types are the public plugin API too (``companion.plugins.api`` re-exports them): keep them small.
+These types are the public plugin API too (``companion.plugins.api`` re-exports them): keep them small. Plugins
+are found by name in the ``companion.plugins`` entry-point group (``PLUGINS``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from companion.agent.config.schema import Persona
+from companion.core.registry import BackendKind
 from companion.face.emotions import EmotionState
 from companion.perception.visitor import VisitorState
 
@@ -71,4 +73,16 @@ def fixed_reply(text: str, source: str, emotion: EmotionState | None = None) -> 
 class PolicyStep(Protocol):
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply | None:
         """A reply, or None to let the next step answer."""
+        ...
+
+
+PLUGINS = BackendKind("companion.plugins", "plugin")
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    name: str
+
+    async def on_turn(self, turn: UserTurn, context: DialogueContext) -> Reply | None:
+        """A reply for this turn, or None to pass."""
         ...

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from companion.agent.config.loader import parse_yaml_with_lines
+from companion.core.config import parse_yaml_with_lines
 from companion.core.errors import ConfigError
 from companion.face.channels import CHANNEL_NAMES
 from companion.face.protocol import ChannelLayout

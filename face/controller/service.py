@@ -32,10 +32,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from companion.agent.config.schema import Config, ControllerConfig
 from companion.core.clock import Clock, LoopClock
 from companion.core.mqtt import MqttLink
 from companion.core.tasks import TaskSet
+from companion.face.config import ControllerConfig, ControllerSections
 from companion.face.controller.jitter import BufferedFrame, Insert, JitterBuffer
 from companion.face.controller.rig import Rig
 from companion.face.controller.safety import SlewLimiter, Stop, Supervisor
@@ -250,7 +250,7 @@ class FaceController:
 
     def __init__(
         self,
-        config: Config,
+        config: ControllerSections,
         driver: Driver,
         rig: Rig,
         *,

@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from companion.core.registry import BackendKind, Configurable
 from companion.face.protocol import AudioPacket, ChannelLayout
 
 if TYPE_CHECKING:
     from companion.face.controller.rig import Rig
+
+
+DRIVERS = BackendKind("companion.drivers", "face driver")
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,12 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
-class BaseDriver:
-    """Defaults for the optional parts, so a new driver implements ``write`` (and ``open``/``close`` if needed)."""
+class BaseDriver(Configurable):
+    """Defaults for the optional parts, so a new driver implements ``write`` (and ``open``/``close`` if needed).
+
+    Its config keys (under ``controller.driver``) are the fields of ``Options``; by default each is passed to the
+    constructor as the keyword argument of the same name.
+    """
 
     name = "base"
     wants_audio = False

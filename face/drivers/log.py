@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import IO
 
+from pydantic import BaseModel, ConfigDict
+
 from companion.core.errors import CompanionError
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import BaseDriver, OutputTick
@@ -20,8 +22,15 @@ CHANNEL_DECIMALS = 3
 ACTUATOR_DECIMALS = 2
 
 
+class LogOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path = Path("outputs/face-log.jsonl")
+
+
 class LogDriver(BaseDriver):
     name = "log"
+    Options = LogOptions
 
     def __init__(self, path: str | Path, *, flush_interval_ms: float = 100.0) -> None:
         self.path = Path(path)
@@ -40,7 +49,7 @@ class LogDriver(BaseDriver):
         except OSError as error:
             raise CompanionError(
                 f"cannot write the face log {self.path}: {error.strerror or error}",
-                "pass --log PATH to a writable file, or set controller.log_path",
+                "pass --log PATH to a writable file, or set controller.driver.path",
             ) from None
         self._names = layout.names
         self._neutral = [round(float(v), CHANNEL_DECIMALS) for v in layout.neutral_values()]

@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import serial
+from pydantic import BaseModel, ConfigDict, Field
 
-from companion.agent.config.schema import MaestroConfig
 from companion.core.errors import CompanionError
+from companion.core.registry import BuildContext
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import BaseDriver, OutputTick
 from companion.face.protocol import ChannelLayout
@@ -93,12 +94,25 @@ def contiguous_runs(targets: dict[int, int]) -> list[tuple[int, list[int]]]:
     return runs
 
 
+class MaestroOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    port: str = "/dev/ttyACM0"
+    baud: int = 115200
+    device_number: int | None = Field(None, ge=0, le=127, description="set for the Pololu protocol (daisy chains)")
+
+
 class MaestroDriver(BaseDriver):
     name = "maestro"
+    Options = MaestroOptions
+
+    @classmethod
+    def from_config(cls, options: MaestroOptions, context: BuildContext) -> MaestroDriver:
+        return cls(options)
 
     def __init__(
         self,
-        config: MaestroConfig,
+        config: MaestroOptions,
         *,
         multiple_targets: bool = False,
         set_speeds: bool = True,
@@ -156,7 +170,7 @@ class MaestroDriver(BaseDriver):
         except (serial.SerialException, OSError, ValueError) as error:
             raise MaestroError(
                 f"cannot open the Maestro serial port {self.config.port}: {error}",
-                "check the USB cable and controller.maestro.port (the command port is usually /dev/ttyACM0); "
+                "check the USB cable and controller.driver.port (the command port is usually /dev/ttyACM0); "
                 "on Linux your user needs the dialout group",
             ) from None
 

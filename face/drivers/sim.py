@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from aiohttp import WSMsgType, web
+from pydantic import BaseModel, ConfigDict, Field
 
-from companion.agent.config.schema import SimConfig
 from companion.core.errors import CompanionError
+from companion.core.registry import BuildContext
 from companion.face.drivers.base import BaseDriver, OutputTick
 from companion.face.protocol import PROTOCOL_VERSION, AudioPacket, ChannelLayout
 
@@ -157,13 +158,25 @@ class _TickRate:
             self._since, self._count = now, 0
 
 
+class SimOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535, description="0 picks a free port")
+
+
 class SimDriver(BaseDriver):
     """Serves the face simulator page; ``url`` is set once ``open`` has started the server."""
 
     name = "sim"
     wants_audio = True
+    Options = SimOptions
 
-    def __init__(self, config: SimConfig, *, wall_ms: Callable[[], float] = _epoch_ms) -> None:
+    @classmethod
+    def from_config(cls, options: SimOptions, context: BuildContext) -> SimDriver:
+        return cls(options)
+
+    def __init__(self, config: SimOptions, *, wall_ms: Callable[[], float] = _epoch_ms) -> None:
         # wall_ms is the clock that pts are on (epoch ms); tests pass a skewed one to check the page's clock sync.
         self.config = config
         self.url = ""
@@ -203,7 +216,7 @@ class SimDriver(BaseDriver):
             await runner.cleanup()
             raise CompanionError(
                 f"the face simulator cannot listen on {self.config.host}:{self.config.port}: {error.strerror or error}",
-                "set controller.sim.port to a free port, or 0 to pick one",
+                "set controller.driver.port to a free port, or 0 to pick one",
             ) from None
         self._runner = runner
         port = runner.addresses[0][1]

@@ -72,7 +72,7 @@ def test_environment_overrides_win_and_are_named_when_wrong(tmp_path: Path) -> N
     path = write(tmp_path, BASE)
     config = load_config(path, {"COMPANION_BROKER": "mqtt://10.0.0.5:1884", "COMPANION_TTS_VOICE": "voices/a.onnx"})
     assert (config.broker.host, config.broker.port) == ("10.0.0.5", 1884)
-    assert config.models.tts.path == tmp_path / "voices/a.onnx"  # relative to the config file
+    assert config.models.tts.options.path == tmp_path / "voices/a.onnx"  # relative to the config file
     message = error_of(path, {"COMPANION_BROKER": "nope"})
     assert "(environment variable COMPANION_BROKER): broker.url" in message
 

@@ -15,9 +15,14 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from companion.agent.config.schema import Config, Persona
+from companion.agent.config.schema import Config, LlmConfig, Persona
 from companion.agent.models import fetch, registry
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
+from companion.core.models import ModelNeed, folder_name
+from companion.perception.config import AffectConfig
+from companion.speech.config import SttConfig, TtsConfig
+from companion.speech.stt import faster_whisper
+from companion.speech.tts import piper
 
 
 def make_config(models_dir: Path, **persona: object) -> Config:
@@ -46,11 +51,16 @@ def put_voice(onnx: Path, with_json: bool = True) -> Path:
     return onnx
 
 
+def needs(config: Config) -> dict[str, ModelNeed]:
+    return {need.kind: need for need in registry.model_needs(config)}
+
+
 @pytest.fixture
-def empty_cache(tmp_path: Path) -> Path:
+def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A Hugging Face cache folder with nothing in it, so the user's real cache cannot leak into the tests."""
     cache = tmp_path / "hf-cache"
     cache.mkdir()
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     return cache
 
 
@@ -58,16 +68,16 @@ def empty_cache(tmp_path: Path) -> Path:
 
 
 def test_names_map_to_repos_and_files() -> None:
-    assert registry.stt_repo_id("base.en") == "Systran/faster-whisper-base.en"
-    assert registry.stt_repo_id("distil-large-v3") == "Systran/faster-distil-whisper-large-v3"
-    assert registry.stt_repo_id("me/my-whisper") == "me/my-whisper"
-    assert registry.folder_name("Qwen/Qwen2.5-0.5B-Instruct") == "Qwen--Qwen2.5-0.5B-Instruct"
-    assert registry.piper_voice_file("de_DE-thorsten-high") == "de/de_DE/thorsten/high/de_DE-thorsten-high.onnx"
+    assert faster_whisper.repo_id("base.en") == "Systran/faster-whisper-base.en"
+    assert faster_whisper.repo_id("distil-large-v3") == "Systran/faster-distil-whisper-large-v3"
+    assert faster_whisper.repo_id("me/my-whisper") == "me/my-whisper"
+    assert folder_name("Qwen/Qwen2.5-0.5B-Instruct") == "Qwen--Qwen2.5-0.5B-Instruct"
+    assert piper.voice_file("de_DE-thorsten-high") == "de/de_DE/thorsten/high/de_DE-thorsten-high.onnx"
 
 
 def test_bad_voice_name_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="lessac"):
-        registry.piper_voice_file("lessac")
+        piper.voice_file("lessac")
 
 
 # --- resolution -----------------------------------------------------------------------------------------------------
@@ -78,15 +88,16 @@ def test_models_found_in_the_layout(tmp_path: Path, empty_cache: Path) -> None:
     stt = put_stt(tmp_path / "stt" / "base.en")
     llm = put_llm(tmp_path / "llm" / "Qwen--Qwen2.5-0.5B-Instruct")
     voice = put_voice(tmp_path / "tts" / "en_US-lessac-medium.onnx")
-    assert registry.stt_model_path(config.models, empty_cache) == stt
-    assert registry.llm_model_path(config.models, empty_cache) == llm
-    assert registry.tts_voice_path(config.models, hf_cache=empty_cache) == voice
+    found = needs(config)
+    assert found["stt"].locate() == stt
+    assert found["llm"].locate() == llm
+    assert found["tts"].locate() == voice
 
 
 def test_missing_model_lists_every_place_it_looked(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
     with pytest.raises(ModelMissingError) as caught:
-        registry.stt_model_path(config.models, empty_cache)
+        needs(config)["stt"].locate()
     error = caught.value
     layout = tmp_path / "stt" / "base.en"
     cache = empty_cache / "models--Systran--faster-whisper-base.en"
@@ -101,9 +112,9 @@ def test_persona_voice_overrides_the_configured_voice(tmp_path: Path, empty_cach
     config = make_config(tmp_path, voice="en_GB-alan-low")
     put_voice(tmp_path / "tts" / "en_US-lessac-medium.onnx")
     persona_voice = put_voice(tmp_path / "tts" / "en_GB-alan-low.onnx")
-    assert registry.tts_voice_path(config.models, config.active_persona.voice, empty_cache) == persona_voice
+    assert needs(config)["tts"].locate() == persona_voice
     with pytest.raises(ModelMissingError) as caught:
-        registry.tts_voice_path(config.models, "en_US-amy-low", empty_cache)
+        piper.model_need(config.models.tts.options, tmp_path, "en_US-amy-low").locate()
     assert tmp_path / "tts" / "en_US-amy-low.onnx" in caught.value.looked_in
 
 
@@ -111,33 +122,34 @@ def test_voice_without_its_json_is_missing(tmp_path: Path, empty_cache: Path) ->
     config = make_config(tmp_path)
     put_voice(tmp_path / "tts" / "en_US-lessac-medium.onnx", with_json=False)
     with pytest.raises(ModelMissingError):
-        registry.tts_voice_path(config.models, hf_cache=empty_cache)
+        needs(config)["tts"].locate()
 
 
 def test_explicit_path_wins_and_must_be_complete(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
     put_stt(tmp_path / "stt" / "base.en")
     mine = put_stt(tmp_path / "elsewhere" / "whisper")
-    config.models.stt.path = mine
-    assert registry.stt_model_path(config.models, empty_cache) == mine
+    config.models.stt = SttConfig(path=mine)
+    assert needs(config)["stt"].locate() == mine
 
     (mine / "model.bin").unlink()  # an incomplete folder is an error, never a fall-back to models.dir
     with pytest.raises(ModelMissingError) as caught:
-        registry.stt_model_path(config.models, empty_cache)
+        needs(config)["stt"].locate()
     assert caught.value.looked_in == [mine]
 
 
 def test_explicit_llm_and_voice_paths(tmp_path: Path, empty_cache: Path) -> None:
-    config = make_config(tmp_path)
-    config.models.llm.path = tmp_path / "my-llm"
+    config = make_config(tmp_path, voice="en_GB-alan-low")
+    config.models.llm = LlmConfig(path=tmp_path / "my-llm")
     with pytest.raises(ModelMissingError, match=r"config\.json"):
-        registry.llm_model_path(config.models, empty_cache)
+        needs(config)["llm"].locate()
     put_llm(tmp_path / "my-llm")
-    assert registry.llm_model_path(config.models, empty_cache) == tmp_path / "my-llm"
+    assert needs(config)["llm"].locate() == tmp_path / "my-llm"
 
-    config.models.tts.path = put_voice(tmp_path / "voices" / "mine.onnx")
+    mine = put_voice(tmp_path / "voices" / "mine.onnx")
+    config.models.tts = TtsConfig(path=mine)
     # An explicit voice file wins even over a persona's voice name.
-    assert registry.tts_voice_path(config.models, "en_GB-alan-low", empty_cache) == config.models.tts.path
+    assert needs(config)["tts"].locate() == mine
 
 
 def test_model_found_in_the_hugging_face_cache(tmp_path: Path, empty_cache: Path) -> None:
@@ -146,50 +158,52 @@ def test_model_found_in_the_hugging_face_cache(tmp_path: Path, empty_cache: Path
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text("abc123")
     snapshot = put_stt(repo / "snapshots" / "abc123")
-    assert registry.stt_model_path(config.models, empty_cache) == snapshot
+    assert needs(config)["stt"].locate() == snapshot
 
 
-def test_affect_not_configured_is_none_and_a_missing_file_is_an_error(tmp_path: Path) -> None:
+def test_affect_not_configured_is_optional_and_a_missing_file_is_an_error(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
-    assert registry.affect_model_path(config.models) is None
-    config.models.affect.path = tmp_path / "fer.onnx"
+    assert "affect" not in needs(config)  # no classifier configured: face detection only
+    config.models.affect = AffectConfig(path=tmp_path / "fer.onnx")
     with pytest.raises(ModelMissingError, match=r"fer\.onnx"):
-        registry.affect_model_path(config.models)
-    config.models.affect.path.write_bytes(b"x")
-    assert registry.affect_model_path(config.models) == tmp_path / "fer.onnx"
+        needs(config)["affect"].locate()
+    (tmp_path / "fer.onnx").write_bytes(b"x")
+    assert needs(config)["affect"].locate() == tmp_path / "fer.onnx"
+    config.privacy.deployment = "education"  # emotion inference is off there: the model is never loaded
+    assert "affect" not in needs(config)
 
 
 def test_model_status_reports_each_kind(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
     stt = put_stt(tmp_path / "stt" / "base.en")
-    statuses = {s.kind: s for s in registry.model_status(config, empty_cache)}
-    assert list(statuses) == ["stt", "llm", "tts", "affect"]
+    statuses = {s.kind: s for s in registry.model_status(config)}
+    assert list(statuses) == ["stt", "llm", "tts"]
     assert statuses["stt"].present and statuses["stt"].path == stt
     assert not statuses["llm"].present and statuses["llm"].hint and "fetch" in statuses["llm"].hint
     assert tmp_path / "llm" / "Qwen--Qwen2.5-0.5B-Instruct" in statuses["llm"].looked_in
-    assert not statuses["affect"].present and statuses["affect"].optional
 
-    config.models.llm.backend = "openai"
-    assert "llm" not in {s.kind for s in registry.model_status(config, empty_cache)}
+    config.models.llm = LlmConfig(backend="openai")
+    assert "llm" not in {s.kind for s in registry.model_status(config)}  # the server holds the model
 
 
 # --- fetch ----------------------------------------------------------------------------------------------------------
 
 
-def test_parse_only() -> None:
-    assert fetch.parse_only(None) == ["stt", "llm", "tts"]
-    assert fetch.parse_only("tts, stt") == ["tts", "stt"]
-    with pytest.raises(ConfigError, match="not fetched"):
-        fetch.parse_only("affect")
+def test_parse_only(tmp_path: Path) -> None:
+    found = registry.model_needs(make_config(tmp_path))
+    assert fetch.parse_only(None, found) == ["stt", "llm", "tts"]
+    assert fetch.parse_only("tts, stt", found) == ["tts", "stt"]
     with pytest.raises(ConfigError, match="sst"):
-        fetch.parse_only("sst")
+        fetch.parse_only("sst", found)
 
 
-def test_plan_maps_models_into_the_layout(tmp_path: Path) -> None:
+def test_plan_maps_models_into_the_layout(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path, voice="en_GB-alan-low")
-    todo, present = fetch.plan(config, ["stt", "llm", "tts"])
+    todo, present = fetch.plan(registry.model_needs(config), ["stt", "llm", "tts"])
     assert present == []
-    targets = {item.kind: (item.repo_id, item.target, item.files) for item in todo}
+    sources = {need.kind: need.source for need in todo}
+    assert all(source is not None for source in sources.values())
+    targets = {kind: (s.repo_id, s.target, s.files) for kind, s in sources.items() if s is not None}
     assert targets["stt"][:2] == ("Systran/faster-whisper-base.en", tmp_path / "stt" / "base.en")
     assert targets["llm"][:2] == ("Qwen/Qwen2.5-0.5B-Instruct", tmp_path / "llm" / "Qwen--Qwen2.5-0.5B-Instruct")
     assert targets["tts"] == (
@@ -199,7 +213,7 @@ def test_plan_maps_models_into_the_layout(tmp_path: Path) -> None:
     )
 
 
-def test_fetch_skips_models_already_present_without_touching_the_network(tmp_path: Path) -> None:
+def test_fetch_skips_models_already_present_without_touching_the_network(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
     put_stt(tmp_path / "stt" / "base.en")
     put_llm(tmp_path / "llm" / "Qwen--Qwen2.5-0.5B-Instruct")
@@ -213,15 +227,15 @@ def test_fetch_skips_models_already_present_without_touching_the_network(tmp_pat
 
 def test_fetch_with_a_wrong_explicit_path_says_so(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    config.models.stt.path = tmp_path / "nowhere"
+    config.models.stt = SttConfig(path=tmp_path / "nowhere")
     with pytest.raises(ModelMissingError, match=r"models\.stt\.path"):
-        fetch.fetch_models(config, ["stt"], endpoint="http://127.0.0.1:9", out=io.StringIO())
+        fetch.fetch_models(config, "stt", endpoint="http://127.0.0.1:9", out=io.StringIO())
 
 
 def fetch_and_time(config: Config, endpoint: str | None, timeout_s: float) -> tuple[BaseException | None, float]:
     start = time.monotonic()
     try:
-        fetch.fetch_models(config, ["tts"], endpoint=endpoint, timeout_s=timeout_s, out=io.StringIO())
+        fetch.fetch_models(config, "tts", endpoint=endpoint, timeout_s=timeout_s, out=io.StringIO())
     except CompanionError as error:
         return error, time.monotonic() - start
     return None, time.monotonic() - start
@@ -389,9 +403,8 @@ def test_fetch_downloads_into_the_layout(tmp_path: Path, fake_hub: FakeHub, empt
     results = fetch.fetch_models(config, endpoint=fake_hub.url, out=io.StringIO())
     assert [(r.kind, r.downloaded) for r in results] == [("stt", True), ("llm", True), ("tts", True)]
 
-    stt = registry.stt_model_path(config.models, empty_cache)
-    llm = registry.llm_model_path(config.models, empty_cache)
-    voice = registry.tts_voice_path(config.models, hf_cache=empty_cache)
+    found = needs(config)
+    stt, llm, voice = found["stt"].locate(), found["llm"].locate(), found["tts"].locate()
     assert stt == tmp_path / "models" / "stt" / "base.en"
     assert [p.name for p in stt.parent.iterdir()] == ["base.en"]  # the .partial staging folder is gone
     assert (stt / "model.bin").read_bytes() == HUB_REPOS["Systran/faster-whisper-base.en"]["model.bin"]
@@ -417,8 +430,8 @@ def test_fetch_downloads_into_the_layout(tmp_path: Path, fake_hub: FakeHub, empt
 
 def test_fetch_of_an_unknown_model_names_it(tmp_path: Path, fake_hub: FakeHub) -> None:
     config = make_config(tmp_path)
-    config.models.llm.model = "nobody/no-such-model"
+    config.models.llm = LlmConfig(model="nobody/no-such-model")
     with pytest.raises(ModelMissingError, match="nobody/no-such-model") as caught:
-        fetch.fetch_models(config, ["llm"], endpoint=fake_hub.url, out=io.StringIO())
+        fetch.fetch_models(config, "llm", endpoint=fake_hub.url, out=io.StringIO())
     assert "models.llm.model" in str(caught.value)
     assert not (tmp_path / "llm" / "nobody--no-such-model").exists()

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from companion.agent.config.schema import LlmConfig, OpenAIConfig
 from companion.agent.llm.base import ChatMessage, LanguageModel, LanguageModelError
-from companion.agent.llm.openai_compat import OpenAICompatibleLLM, SseDecoder
+from companion.agent.llm.openai_compat import OpenAICompatibleLLM, OpenAIOptions, SseDecoder
 from tests.support.broker import free_port
 from tests.support.openai_server import Behaviour, FakeOpenAIServer
 
@@ -43,14 +42,8 @@ async def make_llm(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[MakeLLM]:
             "idle_timeout_s": 1.0,
             **openai,
         }
-        config = LlmConfig(
-            backend="openai",
-            max_new_tokens=40,
-            temperature=0.25,
-            top_p=0.75,
-            openai=OpenAIConfig(base_url=base_url, **settings),  # type: ignore[arg-type]
-        )
-        llm = OpenAICompatibleLLM(config)
+        options = OpenAIOptions(base_url=base_url, temperature=0.25, top_p=0.75, **settings)  # type: ignore[arg-type]
+        llm = OpenAICompatibleLLM(options, max_new_tokens=40)
         made.append(llm)
         return llm
 
@@ -253,7 +246,7 @@ async def test_http_404_in_ollama_and_vllm_shapes(
         await collect(make_llm(server.base_url))
     assert "HTTP 404" in str(caught.value)
     assert shown in str(caught.value)
-    assert "models.llm.openai.base_url" in str(caught.value)
+    assert "models.llm.base_url" in str(caught.value)
 
 
 async def test_error_event_mid_stream(server: FakeOpenAIServer, make_llm: MakeLLM) -> None:
@@ -340,4 +333,4 @@ async def test_warm_up_failure_names_the_url_and_the_setting(make_llm: MakeLLM) 
     with pytest.raises(LanguageModelError) as caught:
         await make_llm(url).warm_up()
     assert f"{url}/models" in str(caught.value)
-    assert "models.llm.openai.base_url" in str(caught.value)
+    assert "models.llm.base_url" in str(caught.value)

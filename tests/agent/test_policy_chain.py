@@ -10,11 +10,11 @@ from companion.agent.config.schema import LlmConfig, Persona, SafetyConfig
 from companion.agent.llm.base import ChatMessage, LanguageModelError
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
+from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.policy.safety import CrisisDetector, SafetyStep
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn, fixed_reply
 from companion.core.errors import ConfigError
 from companion.face.emotions import Emotion, EmotionState
-from companion.plugins.registry import load_plugins
 
 PERSONA = Persona(name="Ada", style="You are a museum guide.")
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 
-from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, OpenAIConfig, Persona
+from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, Persona
 from companion.agent.llm.openai_compat import OpenAICompatibleLLM
 from companion.agent.metrics import Metrics
 from companion.agent.session import ConversationSession, SessionParts
@@ -16,8 +16,7 @@ from tests.support.openai_server import Behaviour, FakeOpenAIServer
 
 
 def config_for(base_url: str) -> Config:
-    llm = LlmConfig(backend="openai", openai=OpenAIConfig(base_url=base_url, first_token_timeout_s=0.5),
-                    fallback_line="One moment, please.")  # fmt: skip
+    llm = LlmConfig(backend="openai", base_url=base_url, first_token_timeout_s=0.5, fallback_line="One moment, please.")
     return Config(
         persona="guide",
         personas={"guide": Persona(name="Ada", style="You are a museum guide.")},
@@ -30,7 +29,7 @@ async def session_against(behaviour: Behaviour) -> AsyncIterator[tuple[Conversat
     """A session whose language model is the OpenAI-compatible backend talking to a local server."""
     server = FakeOpenAIServer(behaviour=behaviour)
     config = config_for(await server.start())
-    llm = OpenAICompatibleLLM(config.models.llm)
+    llm = OpenAICompatibleLLM(config.models.llm.options)
     metrics = Metrics()
     session = ConversationSession(config, SessionParts(tts=FakeTTS(seconds_per_char=0.005), llm=llm, metrics=metrics))
     await session.start()

@@ -9,8 +9,8 @@ from companion.face.animator import FaceAnimator
 from companion.face.channels import CHANNELS, ChannelSpec
 from companion.face.emotions import Emotion, EmotionState
 from companion.face.expressions import expression_values
+from companion.face.phonemes import TimedPhoneme
 from companion.face.protocol import DEFAULT_LAYOUT, ChannelLayout
-from companion.speech.types import TimedPhoneme
 from tests.support.phonemes import timed
 
 INDEX = DEFAULT_LAYOUT.index()

@@ -20,15 +20,16 @@ import pytest
 
 from companion.agent.config.schema import BrokerConfig, Config, ControllerConfig, Persona, RobotConfig
 from companion.cli import face_command
-from companion.core.errors import BrokerUnreachableError, CompanionError
+from companion.core.errors import BrokerUnreachableError, CompanionError, ConfigError
 from companion.core.mqtt import MqttLink
 from companion.face.channels import SPEC_BY_NAME, ChannelSpec
+from companion.face.config import DriverConfig
 from companion.face.controller.rig import Rig, load_rig, packaged_rig
 from companion.face.controller.safety import Stop
 from companion.face.controller.service import FaceController, FacePipeline
 from companion.face.drivers.base import OutputTick
 from companion.face.drivers.log import LogDriver
-from companion.face.drivers.registry import UnknownDriverError, create_driver, describe_output
+from companion.face.drivers.registry import create_driver, describe_output
 from companion.face.protocol import (
     DEFAULT_LAYOUT,
     ChannelLayout,
@@ -278,7 +279,9 @@ def _config(broker: Broker, tmp_path: Path, **controller: Any) -> Config:
     return Config(
         robot=RobotConfig(id=f"t{uuid.uuid4().hex[:8]}"),
         broker=BrokerConfig(url=broker.url, connect_timeout_s=2.0),
-        controller=ControllerConfig(rig=SAMPLE, log_path=tmp_path / "face.jsonl", **controller),
+        controller=ControllerConfig(
+            rig=SAMPLE, driver=DriverConfig(backend="log", path=tmp_path / "face.jsonl"), **controller
+        ),
         persona="test",
         personas={"test": Persona(name="Test", style="test")},
     )
@@ -316,7 +319,7 @@ class _Agent:
 
 
 async def _started(config: Config, **kw: Any) -> tuple[FaceController, LogDriver]:
-    driver = LogDriver(config.controller.log_path)
+    driver = LogDriver(config.controller.driver.options.path)
     controller = FaceController(config, driver, load_rig(config.controller.rig), **kw)
     await controller.start()
     return controller, driver
@@ -436,11 +439,11 @@ async def test_status_is_retained_with_counters_and_offline_at_shutdown(broker: 
 async def test_unreachable_broker_fails_start_and_closes_the_driver(tmp_path: Path) -> None:
     config = Config(
         broker=BrokerConfig(url=f"mqtt://127.0.0.1:{free_port()}", connect_timeout_s=0.5),
-        controller=ControllerConfig(rig=SAMPLE, log_path=tmp_path / "face.jsonl"),
+        controller=ControllerConfig(rig=SAMPLE, driver=DriverConfig(backend="log", path=tmp_path / "face.jsonl")),
         persona="test",
         personas={"test": Persona(name="Test", style="test")},
     )
-    driver = LogDriver(config.controller.log_path)
+    driver = LogDriver(config.controller.driver.options.path)
     controller = FaceController(config, driver, load_rig(SAMPLE))
     with pytest.raises(BrokerUnreachableError, match="no MQTT broker answers"):
         await controller.start()
@@ -477,7 +480,7 @@ def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path) ->
     path.write_text(
         f"robot: {{id: {robot_id}}}\n"
         f"broker: {{url: '{broker_url}', connect_timeout_s: 1.0}}\n"
-        f"controller: {{rig: '{SAMPLE}', log_path: '{log_path}', neutral_ease_ms: 100}}\n"
+        f"controller: {{rig: '{SAMPLE}', driver: {{backend: log, path: '{log_path}'}}, neutral_ease_ms: 100}}\n"
         "persona: test\n"
         "personas: {test: {name: Test, style: test}}\n"
     )
@@ -512,7 +515,7 @@ async def test_cli_last_will_on_abrupt_death_and_clean_exit_on_sigterm(broker: B
         process = await _spawn(tmp_path, broker.url, robot_id)
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-        assert f"face log at {tmp_path / 'face.jsonl'}" in line  # --log wins over the config's log_path
+        assert f"face log at {tmp_path / 'face.jsonl'}" in line  # --log wins over the config's driver path
         await _wait_for(lambda: statuses and statuses[-1]["state"] == "online")
         process.kill()  # no chance to say goodbye: the broker publishes the last-will
         await process.wait()
@@ -541,14 +544,15 @@ async def test_cli_unreachable_broker_exits_non_zero_with_a_clear_message(tmp_pa
 
 
 def test_registry_builds_drivers_by_name_and_suggests_on_typos(tmp_path: Path) -> None:
-    settings = ControllerConfig(log_path=tmp_path / "x.jsonl")
-    driver = create_driver("log", settings)
-    assert isinstance(driver, LogDriver) and driver.path == settings.log_path
-    assert describe_output(driver) == f"face log at {settings.log_path}"
-    maestro = create_driver("maestro", settings)
-    assert maestro.name == "maestro" and describe_output(maestro) == f"Maestro on {settings.maestro.port}"
-    with pytest.raises(UnknownDriverError, match="did you mean 'maestro'"):
-        create_driver("maestr0", settings)
+    driver = create_driver(DriverConfig(backend="log", path=tmp_path / "x.jsonl"))
+    assert isinstance(driver, LogDriver) and driver.path == tmp_path / "x.jsonl"
+    assert describe_output(driver) == f"face log at {tmp_path / 'x.jsonl'}"
+    maestro = create_driver(DriverConfig(backend="maestro", port="/dev/ttyUSB7"))
+    assert maestro.name == "maestro" and describe_output(maestro) == "Maestro on /dev/ttyUSB7"
+    with pytest.raises(ConfigError, match="did you mean 'maestro'"):
+        create_driver(DriverConfig(backend="maestr0"))
+    with pytest.raises(ConfigError, match="baud"):
+        create_driver(DriverConfig(backend="maestro", baud="fast"))
 
 
 def test_command_line_options_override_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -566,5 +570,6 @@ def test_command_line_options_override_the_config(tmp_path: Path, monkeypatch: p
     args = parser.parse_args(["face", "-c", str(config), "--rig", "missing.yaml"])
     with pytest.raises(CompanionError, match="rig file not found"):
         face_command.build_controller(args)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["face", "--driver", "servo"])
+    args = parser.parse_args(["face", "-c", str(config), "--driver", "servo"])
+    with pytest.raises(ConfigError, match="unknown face driver 'servo'"):
+        face_command.build_controller(args)

@@ -13,8 +13,8 @@ from companion.face.lipsync import (
     LipSync,
     onset_errors_ms,
 )
+from companion.face.phonemes import TimedPhoneme
 from companion.face.visemes import SPEECH_CHANNELS, VISEME_TARGETS, SymbolKind, classify
-from companion.speech.types import TimedPhoneme
 from tests.support.phonemes import timed
 
 HOP = 256 / 22050  # one decoder hop at 22.05 kHz

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import serial
 
-from companion.agent.config.schema import MaestroConfig
 from companion.face.controller.rig import Rig, parse_rig
 from companion.face.drivers.base import OutputTick
 from companion.face.drivers.maestro import (
@@ -24,6 +23,7 @@ from companion.face.drivers.maestro import (
     set_speed,
     set_target,
 )
+from companion.face.drivers.maestro import MaestroOptions as MaestroConfig
 from companion.face.protocol import DEFAULT_LAYOUT
 
 RIG = """\
@@ -172,7 +172,7 @@ async def test_missing_port_is_a_clear_error(tmp_path: Path) -> None:
     driver = MaestroDriver(MaestroConfig(port=str(tmp_path / "ttyACM9")))
     with pytest.raises(MaestroError, match="cannot open the Maestro serial port") as caught:
         await driver.open(_rig(), DEFAULT_LAYOUT)
-    assert caught.value.hint and "controller.maestro.port" in caught.value.hint
+    assert caught.value.hint and "controller.driver.port" in caught.value.hint
 
 
 class _FlakyPort:

@@ -21,11 +21,11 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import BrowserContext, Page
 
-from companion.agent.config.schema import SimConfig
 from companion.core.errors import CompanionError
 from companion.face.controller.rig import Rig
 from companion.face.drivers.base import Driver, OutputTick
 from companion.face.drivers.sim import AUDIO_MESSAGE, FRAME_MESSAGE, MAX_FRAMES_PER_S, MSG_AUDIO, MSG_FRAME, SimDriver
+from companion.face.drivers.sim import SimOptions as SimConfig
 from companion.face.protocol import DEFAULT_LAYOUT, AudioPacket, values_from_mapping
 from tests.support.browser import launch_chromium
 

@@ -124,7 +124,7 @@ def write_config(tiny: TinyModels, folder: Path) -> Path:
         if isinstance(section, dict) and "path" in section:
             section["path"] = str(home / section["path"])
     data["broker"]["embedded_fallback"] = False  # no silent stand-in broker: the test's mosquitto or a failure
-    data["controller"] = {**data.get("controller", {}), "sim": {"host": "127.0.0.1", "port": 0}}
+    data["controller"] = {**data.get("controller", {}), "driver": {"backend": "sim", "host": "127.0.0.1", "port": 0}}
     data["face"] = {"publish_audio": True}
     data["audio"] = {"output": {"sink": "none"}}
     persona = data["personas"][data["persona"]]

@@ -9,13 +9,13 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from companion.agent.config.schema import AffectConfig
 from companion.core.errors import ConfigError, ModelMissingError
+from companion.core.registry import BuildContext
 from companion.face.emotions import Emotion
-from companion.perception.affect import OnnxAffectModel, map_labels, preprocess, to_probabilities
+from companion.perception.affect import OnnxAffectModel, OnnxAffectOptions, map_labels, preprocess, to_probabilities
 from companion.tools.tiny.affect import make_tiny_affect_model
 
-FERPLUS = AffectConfig().labels  # neutral, happy, surprised, sad, angry, disgusted, fearful, contempt
+FERPLUS = OnnxAffectOptions().labels  # neutral, happy, surprised, sad, angry, disgusted, fearful, contempt
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_predicts_normalised_probabilities_through_onnxruntime(tiny_model: Path,
 
 @pytest.mark.integration
 def test_threads_come_from_the_config(tiny_model: Path) -> None:
-    model = OnnxAffectModel.from_config(AffectConfig(path=tiny_model, threads=2))
+    model = OnnxAffectModel.from_config(OnnxAffectOptions(path=tiny_model, threads=2), BuildContext())
     assert model._session.get_session_options().intra_op_num_threads == 2
 
 
@@ -105,8 +105,8 @@ def test_missing_model_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError) as caught:
         OnnxAffectModel(missing, FERPLUS)
     assert str(missing) in str(caught.value)
-    with pytest.raises(ModelMissingError):
-        OnnxAffectModel.from_config(AffectConfig(path=None))
+    # No path configured: no model (face detection only), not an error.
+    assert OnnxAffectModel.from_config(OnnxAffectOptions(path=None), BuildContext()) is None
 
 
 @pytest.mark.integration

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.agent.config.schema import AffectConfig, Config, ModelsConfig, PerceptionConfig, Persona, PrivacyConfig
+from companion.agent.assembly import build_perceiver
+from companion.agent.config.schema import Config, ModelsConfig, Persona, PrivacyConfig
 from companion.core.errors import CompanionError
 from companion.face.emotions import Emotion
+from companion.perception.affect import OnnxAffectOptions
+from companion.perception.config import AffectConfig, PerceptionConfig
 from companion.perception.faces import FaceBox
 from companion.perception.perceiver import Perceiver
 from companion.perception.video import VideoFileSource, VideoFrame
@@ -37,6 +40,18 @@ def make_config(
         privacy=PrivacyConfig(deployment=deployment),  # type: ignore[arg-type]
         models=ModelsConfig(affect=AffectConfig(path=affect_path)),
     )
+
+
+def perceiver_for(config: Config, source: object, detector: object, affect: object, **options: object) -> Perceiver:
+    """A Perceiver with the given parts and the settings ``config`` gives it (as the agent builds one)."""
+    return Perceiver(
+        source, detector, affect, config.perception, emotion_inference=config.emotion_inference_enabled, **options
+    )  # type: ignore[arg-type]
+
+
+def default_perceiver(config: Config, source: VideoFileSource) -> Perceiver:
+    """The agent's perception for ``config`` (the configured detector and affect model) on ``source``."""
+    return build_perceiver(config, source, realtime=False)
 
 
 class FakeSource:
@@ -99,7 +114,7 @@ async def collect(perceiver: Perceiver) -> list[VisitorState]:
 async def test_analyses_at_most_fps_frames_a_second() -> None:
     source = FakeSource(seconds=2.0, fps=30.0)
     detector = FakeDetector()
-    perceiver = Perceiver(source, detector, None, make_config(fps=10.0), realtime=False)
+    perceiver = perceiver_for(make_config(fps=10.0), source, detector, None, realtime=False)
     states = await collect(perceiver)
     assert len(states) == round(2.0 * 10.0)
     assert detector.calls == len(states) == perceiver.stats.frames_analysed
@@ -111,7 +126,7 @@ async def test_analyses_at_most_fps_frames_a_second() -> None:
 
 async def test_updates_arrive_on_the_event_loop_thread() -> None:
     threads: set[int] = set()
-    perceiver = Perceiver(FakeSource(0.5), FakeDetector(), None, make_config(), realtime=False)
+    perceiver = perceiver_for(make_config(), FakeSource(0.5), FakeDetector(), None, realtime=False)
     await perceiver.run(lambda state: threads.add(threading.get_ident()))
     assert threads == {threading.get_ident()}
 
@@ -123,7 +138,7 @@ async def test_emotion_inference_off_never_runs_the_model(deployment: str, switc
     config = make_config(deployment=deployment, emotion_inference=switch)
     assert not config.emotion_inference_enabled
     spy = SpyAffect()
-    perceiver = Perceiver(FakeSource(1.0), FakeDetector(), spy, config, realtime=False)
+    perceiver = perceiver_for(config, FakeSource(1.0), FakeDetector(), spy, realtime=False)
     states = await collect(perceiver)
     assert states and all(s.present for s in states)
     assert spy.calls == 0
@@ -133,14 +148,14 @@ async def test_emotion_inference_off_never_runs_the_model(deployment: str, switc
 
 async def test_emotion_inference_on_runs_the_model_per_analysed_face() -> None:
     spy = SpyAffect()
-    perceiver = Perceiver(FakeSource(1.0), FakeDetector(), spy, make_config(), realtime=False)
+    perceiver = perceiver_for(make_config(), FakeSource(1.0), FakeDetector(), spy, realtime=False)
     states = await collect(perceiver)
     assert spy.calls == len(states) > 0
     assert all(s.affect is Emotion.HAPPY for s in states)
     # No face, no model call.
     spy_no_face = SpyAffect()
     absent = await collect(
-        Perceiver(FakeSource(1.0), FakeDetector(box=None), spy_no_face, make_config(), realtime=False)
+        perceiver_for(make_config(), FakeSource(1.0), FakeDetector(box=None), spy_no_face, realtime=False)
     )
     assert spy_no_face.calls == 0
     assert not any(s.present for s in absent)
@@ -152,12 +167,12 @@ async def test_worker_errors_are_raised_by_run() -> None:
             raise CompanionError("camera 0 stopped delivering frames")
 
     with pytest.raises(CompanionError, match="stopped delivering"):
-        await collect(Perceiver(BrokenCamera(1.0, live=True), FakeDetector(), None, make_config()))
+        await collect(perceiver_for(make_config(), BrokenCamera(1.0, live=True), FakeDetector(), None))
 
 
 async def test_cancellation_stops_the_worker_and_nothing_arrives_after() -> None:
     source = FakeSource(seconds=0, fps=30.0, live=True, delay_s=1 / 30)
-    perceiver = Perceiver(source, FakeDetector(), None, make_config(fps=30.0))
+    perceiver = perceiver_for(make_config(fps=30.0), source, FakeDetector(), None)
     states: list[VisitorState] = []
     three = asyncio.Event()
 
@@ -185,7 +200,7 @@ async def test_cancellation_stops_the_worker_and_nothing_arrives_after() -> None
 async def test_realtime_never_delivers_a_frame_before_its_time() -> None:
     loop = asyncio.get_running_loop()
     delivered: list[tuple[float, float]] = []
-    perceiver = Perceiver(FakeSource(0.6), FakeDetector(), None, make_config(), realtime=True)
+    perceiver = perceiver_for(make_config(), FakeSource(0.6), FakeDetector(), None, realtime=True)
     await perceiver.run(lambda s: delivered.append((loop.time(), s.updated_t)))
     assert len(delivered) == 6
     assert all(at >= t - 0.005 for at, t in delivered)
@@ -195,7 +210,7 @@ async def test_realtime_never_delivers_a_frame_before_its_time() -> None:
 
 async def test_realtime_skips_frames_it_cannot_keep_up_with() -> None:
     slow = FakeDetector(delay_s=0.25)  # 2.5 analysis intervals per frame
-    perceiver = Perceiver(FakeSource(1.0), slow, None, make_config(fps=10.0), realtime=True)
+    perceiver = perceiver_for(make_config(fps=10.0), FakeSource(1.0), slow, None, realtime=True)
     states = await collect(perceiver)
     assert perceiver.stats.frames_late > 0
     assert len(states) < 10  # at full speed it would have analysed 10
@@ -206,7 +221,7 @@ async def test_realtime_skips_frames_it_cannot_keep_up_with() -> None:
 
 @pytest.fixture(scope="module")
 def affect_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_affect_model(tmp_path_factory.mktemp("affect") / "tiny.onnx", AffectConfig().labels)
+    return make_tiny_affect_model(tmp_path_factory.mktemp("affect") / "tiny.onnx", OnnxAffectOptions().labels)
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +236,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.mark.integration
 async def test_still_video_end_to_end(videos: dict[str, Path], affect_path: Path) -> None:
     config = make_config(affect_path=affect_path)
-    perceiver = Perceiver.from_config(config, VideoFileSource(videos["still"]), realtime=False)
+    perceiver = default_perceiver(config, VideoFileSource(videos["still"]))
     states = await collect(perceiver)
     assert abs(len(states) - 3.0 * config.perception.fps) <= 1
     assert all(s.present for s in states)
@@ -239,7 +254,7 @@ async def test_still_video_end_to_end(videos: dict[str, Path], affect_path: Path
 
 @pytest.mark.integration
 async def test_gaze_follows_the_face_and_the_shake_is_seen(videos: dict[str, Path]) -> None:
-    perceiver = Perceiver.from_config(make_config(), VideoFileSource(videos["shake"]), realtime=False)
+    perceiver = default_perceiver(make_config(), VideoFileSource(videos["shake"]))
     states = await collect(perceiver)
     start = states[0].updated_t
     off_centre = 0
@@ -258,14 +273,14 @@ async def test_gaze_follows_the_face_and_the_shake_is_seen(videos: dict[str, Pat
 
 @pytest.mark.integration
 async def test_nod_video_gives_a_nod(videos: dict[str, Path]) -> None:
-    states = await collect(Perceiver.from_config(make_config(), VideoFileSource(videos["nod"]), realtime=False))
+    states = await collect(default_perceiver(make_config(), VideoFileSource(videos["nod"])))
     nod_times = sorted({s.gesture_t for s in states if s.gesture == "nod"})
     assert len(nod_times) == 2  # the video nods twice
 
 
 @pytest.mark.integration
 async def test_visitor_appears_halfway(videos: dict[str, Path]) -> None:
-    states = await collect(Perceiver.from_config(make_config(), VideoFileSource(videos["appear"]), realtime=False))
+    states = await collect(default_perceiver(make_config(), VideoFileSource(videos["appear"])))
     start = states[0].updated_t
     for state in states:
         if state.updated_t - start < 1.4:
@@ -277,10 +292,10 @@ async def test_visitor_appears_halfway(videos: dict[str, Path]) -> None:
 def test_storing_video_is_not_silently_pretended(caplog: pytest.LogCaptureFixture) -> None:
     config = make_config()
     config.privacy.store_face_crops = True
-    with caplog.at_level("WARNING", logger="companion.perception.perceiver"):
-        Perceiver(FakeSource(0.1), FakeDetector(), None, config)
+    with caplog.at_level("WARNING", logger="companion.agent.assembly"):
+        build_perceiver(config, FakeSource(0.1))
     assert "not implemented" in caplog.text
     caplog.clear()
-    with caplog.at_level("WARNING", logger="companion.perception.perceiver"):
-        Perceiver(FakeSource(0.1), FakeDetector(), None, make_config())
+    with caplog.at_level("WARNING", logger="companion.agent.assembly"):
+        build_perceiver(make_config(), FakeSource(0.1))
     assert caplog.text == ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from companion.speech.types import TimedPhoneme
+from companion.face.phonemes import TimedPhoneme
 
 
 def timed(*entries: tuple[str, float]) -> list[TimedPhoneme]:

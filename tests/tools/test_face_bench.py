@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.tools import mosquitto
 from companion.core.errors import CompanionError
 from companion.face.controller.service import RESUME_RAMP_MS
 from companion.face.lipsync import LipSync, onset_errors_ms
+from companion.face.phonemes import TimedPhoneme
 from companion.face.protocol import DEFAULT_LAYOUT
 from companion.face.visemes import SPEECH_CHANNELS
-from companion.speech.types import TimedPhoneme
+from companion.tools import mosquitto
 from companion.tools.bench.face_analysis import FaceRun, analyse, mouth_onsets, shown_trajectory
 from companion.tools.bench.face_bench import collect_face_run, report_lines
 from companion.tools.tiny.piper_voice import make_tiny_piper_voice

@@ -46,11 +46,9 @@ def test_the_folder_can_be_moved(tiny: TinyModels, tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
     shutil.copytree(tiny.config.parent, moved)
     config = load_config(moved / "config.yaml", environ={})
-    assert registry.stt_model_path(config.models).is_relative_to(moved)
-    assert registry.llm_model_path(config.models).is_relative_to(moved)
-    assert registry.tts_voice_path(config.models).is_relative_to(moved)
-    found = registry.affect_model_path(config.models)
-    assert found is not None and found.is_relative_to(moved)
+    found = {need.kind: need.locate() for need in registry.model_needs(config)}
+    assert set(found) == {"stt", "llm", "tts", "affect"}
+    assert all(path.is_relative_to(moved) for path in found.values())
 
 
 def test_make_tiny_command_writes_a_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

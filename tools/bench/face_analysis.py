@@ -14,9 +14,9 @@ import numpy as np
 
 from companion.face.controller.jitter import Insert
 from companion.face.lipsync import find_mouth_onsets, onset_errors_ms, plan_clause
+from companion.face.phonemes import TimedPhoneme
 from companion.face.protocol import DEFAULT_LAYOUT
 from companion.face.visemes import SPEECH_CHANNELS, fold_phonemes
-from companion.speech.types import TimedPhoneme
 
 ONSET_THRESHOLD = 0.5  # progress at the onset, as in onset_errors_ms
 MIN_MOVEMENT = 0.1  # key changes smaller than this are not onsets, as in onset_errors_ms

@@ -70,7 +70,7 @@ from companion.face.protocol import DEFAULT_LAYOUT, Topics, decode_frame
 from companion.face.publisher import FacePublisher
 from companion.speech.playout import Playout
 from companion.speech.sinks import NullSink
-from companion.speech.tts import PiperTTS
+from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import SpeechAudio
 from companion.tools.bench.face_analysis import (
     AV_TARGET_MS,

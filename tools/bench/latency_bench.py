@@ -31,6 +31,7 @@ import numpy as np
 
 from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, Persona, SttConfig, TtsConfig
 from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished
+from companion.agent.hearing import SpeechPaused
 from companion.agent.llm.base import ChatMessage
 from companion.agent.llm.prompt import build_messages
 from companion.agent.llm.transformers_llm import TransformersLLM
@@ -38,9 +39,10 @@ from companion.agent.policy.types import DialogueContext, UserTurn
 from companion.agent.session import ConversationSession, SessionParts
 from companion.core.clock import LoopClock
 from companion.core.errors import CompanionError
+from companion.core.worker import CancelToken
 from companion.speech.sources import ArraySource, read_audio_file
-from companion.speech.stt import FasterWhisperSTT
-from companion.speech.tts import PiperTTS
+from companion.speech.stt.faster_whisper import FasterWhisperSTT
+from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
 from companion.tools.bench.models import make_bench_models
@@ -129,9 +131,9 @@ class _PauseRecorder(ConversationSession):
 
     pauses: list[float]
 
-    def on_speech_paused(self, t: float) -> None:
+    def on_speech_paused(self, event: SpeechPaused) -> None:
         self.pauses.append(self.clock.now())
-        super().on_speech_paused(t)
+        super().on_speech_paused(event)
 
 
 async def _session_turns(
@@ -139,9 +141,9 @@ async def _session_turns(
 ) -> tuple[list[TurnMeasure], float]:
     clock = LoopClock()
     log = CallLog()
-    stt = TimedSTT(FasterWhisperSTT(config.models.stt.path, threads=config.models.stt.threads, max_new_tokens=24),
-                   clock, log)  # fmt: skip
-    tts = TimedTTS(PiperTTS(config.models.tts.path, threads=config.models.tts.threads), clock, log)
+    stt_options, tts_options = config.models.stt.options, config.models.tts.options
+    stt = TimedSTT(FasterWhisperSTT(stt_options.path, threads=stt_options.threads, max_new_tokens=24), clock, log)
+    tts = TimedTTS(PiperTTS(tts_options.path, threads=tts_options.threads), clock, log)
     timed_llm = TimedLLM(llm, clock, log)
     await asyncio.gather(stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
     events = EventBus()
@@ -219,31 +221,26 @@ def _measure(
 
 def _naive_turns(config: Config, llm: TransformersLLM, question: np.ndarray, turns: int) -> list[float]:
     """Transcribe all, then generate all, then synthesize all: the first sample is ready when everything is."""
-    stt = FasterWhisperSTT(config.models.stt.path, threads=config.models.stt.threads, max_new_tokens=24)
-    tts = PiperTTS(config.models.tts.path, threads=config.models.tts.threads)
+    stt_options, tts_options = config.models.stt.options, config.models.tts.options
+    stt = FasterWhisperSTT(stt_options.path, threads=stt_options.threads, max_new_tokens=24)
+    tts = PiperTTS(tts_options.path, threads=tts_options.threads)
     stt._load()
     tts._load()
     context = DialogueContext(config.active_persona)
     results: list[float] = []
     for index in range(turns + 1):
         start = time.perf_counter()
-        text = stt._transcribe(question, partial=False).text or QUESTION
+        text = stt._transcribe(question, False, CancelToken()).text or QUESTION
         messages: list[ChatMessage] = build_messages(UserTurn(index, text, "voice", 0.0), context, 0)
         pieces: list[str] = []
         llm.reuse_cache = False  # a naive pipeline prefills the whole prompt every time
-        llm._generate(messages, None, pieces.append, _never())
+        llm._generate(messages, None, pieces.append, CancelToken())
         reply = "".join(pieces)
-        tts._synthesize(reply.split("]", 1)[-1].strip() or reply)
+        list(tts._synthesize(reply.split("]", 1)[-1].strip() or reply, CancelToken()))
         if index:  # the first run warms up
             results.append(round((time.perf_counter() - start) * 1000, 1))
     llm.reuse_cache = True
     return results
-
-
-def _never():  # type: ignore[no-untyped-def]
-    import threading
-
-    return threading.Event()
 
 
 def _percentile(values: list[float], q: float) -> float:

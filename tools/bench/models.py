@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from companion.agent.models import registry
+from companion.core.models import has_file
+from companion.speech.tts.piper import is_voice
 from companion.tools.tiny.llm import CORPUS, make_tiny_llm
 from companion.tools.tiny.whisper import TINY_SIZE, WhisperDims, make_tiny_whisper
 
@@ -236,9 +237,9 @@ def make_bench_models(out_dir: Path, sizes: BenchSizes = BenchSizes(), seed: int
     }
     stt, llm, tts = out_dir / STT_DIR, out_dir / LLM_DIR, out_dir / TTS_FILE
     present = {
-        "stt": registry.is_stt_folder(stt),
-        "llm": registry.is_llm_folder(llm),
-        "tts": registry.is_piper_voice(tts),
+        "stt": has_file("model.bin")(stt),
+        "llm": has_file("config.json")(llm),
+        "tts": is_voice(tts),
     }
     builders: dict[str, Callable[[Path], object]] = {
         "stt": lambda staging: make_tiny_whisper(staging, seed=seed, dims=sizes.whisper),

@@ -12,6 +12,7 @@ from companion.agent.llm.base import ChatMessage, LanguageModel
 from companion.core.clock import Clock
 from companion.speech.stt import SpeechToText
 from companion.speech.tts import TextToSpeech
+from companion.speech.tts.base import join_chunks
 from companion.speech.types import SpeechAudio, Transcript
 
 
@@ -56,12 +57,22 @@ class TimedTTS:
         self.inner, self.clock, self.log = inner, clock, log
         self.sample_rate = inner.sample_rate
 
-    async def synthesize(self, text: str) -> SpeechAudio:
+    @property
+    def provides_timings(self) -> bool:
+        return self.inner.provides_timings
+
+    async def stream(self, text: str) -> AsyncIterator[SpeechAudio]:
+        """The call ends when the first chunk is ready: that is what the reply waits for."""
         call = Call(self.clock.now())
         self.log.tts.append(call)
-        result = await self.inner.synthesize(text)
-        call.end = self.clock.now()
-        return result
+        async with contextlib.aclosing(self.inner.stream(text)) as chunks:
+            async for chunk in chunks:
+                if call.end is None:
+                    call.end = self.clock.now()
+                yield chunk
+
+    async def synthesize(self, text: str) -> SpeechAudio:
+        return join_chunks(text, [chunk async for chunk in self.stream(text)], self.sample_rate)
 
     async def warm_up(self) -> None:
         await self.inner.warm_up()

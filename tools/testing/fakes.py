@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import numpy as np
 
 from companion.agent.llm.base import ChatMessage
-from companion.speech.types import INPUT_SAMPLE_RATE, SpeechAudio, TimedPhoneme, Transcript
+from companion.face.phonemes import TimedPhoneme
+from companion.speech.tts.base import BaseTextToSpeech
+from companion.speech.types import INPUT_SAMPLE_RATE, SpeechAudio, Transcript
 
 _BASE_HZ = 300.0
 _STEP_HZ = 50.0  # each word of the vocabulary gets its own frequency
@@ -90,7 +92,7 @@ class FakeSTT:
         return None
 
 
-class FakeTTS:
+class FakeTTS(BaseTextToSpeech):
     """Speech of ``seconds_per_char`` per character: a quiet tone with one 'phoneme' per letter."""
 
     def __init__(self, sample_rate: int = 16000, seconds_per_char: float = 0.05, delay_s: float = 0.05) -> None:
@@ -99,7 +101,10 @@ class FakeTTS:
         self.delay_s = delay_s
         self.texts: list[str] = []
 
-    async def synthesize(self, text: str) -> SpeechAudio:
+    async def _stream(self, text: str) -> AsyncIterator[SpeechAudio]:
+        yield await self._speak(text)
+
+    async def _speak(self, text: str) -> SpeechAudio:
         self.texts.append(text)
         await asyncio.sleep(self.delay_s)
         letters = [c for c in text.lower() if c.isalpha()]
@@ -112,9 +117,6 @@ class FakeTTS:
         return SpeechAudio(text, samples, self.sample_rate, phonemes)
 
     async def warm_up(self) -> None:
-        return None
-
-    async def close(self) -> None:
         return None
 
 

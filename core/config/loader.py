@@ -1,42 +1,40 @@
-"""Loads config.yaml into the typed ``Config``, with errors that name the file, line and key path.
+"""Loads a YAML config file into a typed model, with errors that name the file, line and key path.
 
 PyYAML forgets where values came from, so the file is first composed into a node tree and every key path is
 mapped to its line. Validation errors from pydantic are then reported against those lines, unknown keys get a
 "did you mean" suggestion, and a key given twice in one mapping is refused (PyYAML would keep the last silently).
-Environment variables override a few settings; an error in one names the variable instead of a line.
+Environment variables may override settings; an error in one names the variable instead of a line. The options of
+every backend section are validated against the chosen backend's ``Options`` in the same pass, with the same
+kind of message.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from companion.agent.config.schema import Config
-from companion.core.errors import ConfigError
+from companion.core.config.section import BackendSection, resolve_paths
+from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
-
-# Environment variable -> the key path it overrides.
-ENV_OVERRIDES: dict[str, KeyPath] = {
-    "COMPANION_BROKER": ("broker", "url"),
-    "COMPANION_ROBOT_ID": ("robot", "id"),
-    "COMPANION_PERSONA": ("persona",),
-    "COMPANION_MODELS_DIR": ("models", "dir"),
-    "COMPANION_STT_MODEL": ("models", "stt", "path"),
-    "COMPANION_LLM_MODEL": ("models", "llm", "path"),
-    "COMPANION_TTS_VOICE": ("models", "tts", "path"),
-    "COMPANION_AFFECT_MODEL": ("models", "affect", "path"),
-}
+M = TypeVar("M", bound=BaseModel)
 
 
-def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
-    """Read, override from the environment, validate and resolve paths. Raises ``ConfigError``."""
+def load_config(
+    path: str | Path,
+    schema: type[M],
+    *,
+    env_overrides: Mapping[str, KeyPath] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> M:
+    """Read ``path``, apply ``env_overrides`` (variable -> key path), validate against ``schema`` and every chosen
+    backend's options, and make relative paths relative to the file. Raises ``ConfigError``."""
     path = Path(path)
     environ = os.environ if environ is None else environ
     try:
@@ -49,18 +47,56 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> C
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
 
     data, where = parse_yaml_with_lines(text, path)
-    for variable, key_path in ENV_OVERRIDES.items():
+    for variable, key_path in (env_overrides or {}).items():
         value = environ.get(variable)
         if value:
             _set_path(data, key_path, value)
             where[key_path] = f"environment variable {variable}"
 
     try:
-        config = Config.model_validate(data)
+        config = schema.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_describe(error, path, where)) from None
-    config.resolve_paths(path.resolve().parent)
+        raise ConfigError(_describe(error, path, where, schema)) from None
+    _bind_backends(config, path, where)
+    resolve_paths(config, path.resolve().parent)
     return config
+
+
+def _bind_backends(config: BaseModel, path: Path, where: dict[KeyPath, str]) -> None:
+    """Validate each backend section's options against its backend; report every problem at once."""
+    problems: list[str] = []
+    for loc, section in backend_sections(config, ()):
+        try:
+            backend = section.backend_class()
+        except CompanionError as error:
+            place = _nearest_place((*loc, "backend"), where)
+            problems.append(f"  {path}:{place}: {_dotted((*loc, 'backend'))}: {error.message}")
+            if error.hint:
+                problems.append(f"    hint: {error.hint}")
+            continue
+        try:
+            section.bind(backend.Options.model_validate(section.backend_options()))
+        except ValidationError as error:
+            declared = [name for name in type(section).model_fields if name != "backend"]
+            problems.extend(_problems(error, path, where, backend.Options, prefix=loc, also_known=declared))
+    if problems:
+        count = len([p for p in problems if not p.startswith("    hint")])
+        heading = f"{path}: invalid configuration ({count} problem{'s' * (count > 1)}):"
+        raise ConfigError("\n".join([heading, *problems]))
+
+
+def backend_sections(model: BaseModel, loc: KeyPath = ()) -> Iterator[tuple[KeyPath, BackendSection]]:
+    """Every backend section in ``model``, with its key path (``("models", "stt")``)."""
+    if isinstance(model, BackendSection):
+        yield loc, model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from backend_sections(value, (*loc, name))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from backend_sections(item, (*loc, name, key))
 
 
 def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[KeyPath, str]]:
@@ -118,15 +154,30 @@ def _dotted(key_path: KeyPath) -> str:
     return out or "(top level)"
 
 
-def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str]) -> str:
-    lines = [f"{path}: invalid configuration ({error.error_count()} problem{'s' * (error.error_count() > 1)}):"]
+def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str], schema: type[BaseModel]) -> str:
+    count = error.error_count()
+    lines = [f"{path}: invalid configuration ({count} problem{'s' * (count > 1)}):"]
+    return "\n".join([*lines, *_problems(error, path, where, schema)])
+
+
+def _problems(
+    error: ValidationError,
+    path: Path,
+    where: dict[KeyPath, str],
+    schema: type[BaseModel],
+    prefix: KeyPath = (),
+    also_known: list[str] | None = None,
+) -> list[str]:
+    """One line per problem: ``file:line: key.path: what is wrong``. ``prefix`` locates ``schema`` in the file."""
+    lines: list[str] = []
     for problem in error.errors():
-        loc: KeyPath = tuple(problem["loc"])
+        inner: KeyPath = tuple(problem["loc"])
+        loc = (*prefix, *inner)
         place = _nearest_place(loc, where)
         dotted = _dotted(loc)
         if problem["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
-            suggestion = _suggest(loc)
+            message = f"unknown key '{inner[-1]}'"
+            suggestion = _suggest(schema, inner, also_known or [])
             if suggestion:
                 message += f" (did you mean '{suggestion}'?)"
         elif problem["type"] == "missing":
@@ -134,7 +185,7 @@ def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str]) -> 
         else:
             message = f"{_plain(problem['msg'])}; got {_show(problem.get('input'))}"
         lines.append(f"  {path}:{place}: {dotted}: {message}")
-    return "\n".join(lines)
+    return lines
 
 
 def _nearest_place(loc: KeyPath, where: dict[KeyPath, str]) -> str:
@@ -156,11 +207,12 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _suggest(loc: KeyPath) -> str | None:
-    model = _model_at(Config, loc[:-1])
+def _suggest(schema: type[BaseModel], loc: KeyPath, also_known: list[str]) -> str | None:
+    model = _model_at(schema, loc[:-1])
     if model is None:
         return None
-    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    known = [*model.model_fields, *(also_known if len(loc) == 1 else [])]
+    matches = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 

@@ -1,0 +1,37 @@
+"""The perception config sections: the camera and analysis (``perception``), the face detector
+(``perception.detector``) and the facial-affect model (``models.affect``), each detector and model by name."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from companion.core.config import BackendSection, Section
+from companion.core.registry import BackendKind
+from companion.perception.affect import AFFECT_BACKENDS
+from companion.perception.faces import FACE_DETECTORS
+
+
+class FaceDetectorConfig(BackendSection):
+    kind: ClassVar[BackendKind] = FACE_DETECTORS
+    backend: str = "haar"
+
+
+class AffectConfig(BackendSection):
+    kind: ClassVar[BackendKind] = AFFECT_BACKENDS
+    backend: str = "onnx"
+
+
+class PerceptionConfig(Section):
+    enabled: bool = True
+    camera: int | None = Field(None, description="camera index for `companion run` without --video")
+    fps: float = Field(10.0, gt=0, le=60, description="frames analysed per second")
+    emotion_inference: bool | None = Field(
+        None, description="null: on, except where privacy.deployment is workplace or education"
+    )
+    smoothing_s: float = Field(1.0, ge=0.0, description="time constant of the affect smoothing")
+    fov_deg: float = Field(60.0, gt=10.0, lt=179.0, description="the camera's horizontal field of view")
+    mirrored: bool = Field(False, description="true if the camera delivers mirrored (selfie) images")
+    threads: int = Field(1, ge=1, le=16)
+    detector: FaceDetectorConfig = Field(default_factory=FaceDetectorConfig)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_BENCH_MODELS = Path("~/.cache/companion/bench-models")
+from companion.tools.bench import DEFAULT_BENCH_MODELS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,6 +60,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     face.add_argument("--rate", type=int, default=100, help="frame rate in Hz (default 100)")
     face.add_argument("--json", action="store_true", help="print the results as one JSON object")
     face.set_defaults(handler=_run_face)
+
+    cancel = sub.add_parser(
+        "cancel",
+        help="how long the next reply waits behind a cancelled one (text-to-speech)",
+        description=(
+            "Starts a long clause on the bench-size piper voice, cancels it as a barge-in would, and times the next "
+            "reply's clause from the cancel until its audio is ready, against the long clause synthesized to its end."
+        ),
+    )
+    cancel.add_argument("--trials", type=int, default=10)
+    cancel.add_argument("--cancel-after-ms", type=int, default=30, help="how far into the long clause to cancel")
+    cancel.add_argument("--tts-threads", type=int, default=1)
+    cancel.add_argument(
+        "--models-dir", type=lambda text: Path(text).expanduser(), default=DEFAULT_BENCH_MODELS.expanduser()
+    )
+    cancel.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    cancel.set_defaults(handler=_run_cancel)
+
+
+async def _run_cancel(args: argparse.Namespace) -> int:
+    from companion.tools.bench.cancel_bench import main
+
+    return await main(args)
 
 
 async def _run_latency(args: argparse.Namespace) -> int:

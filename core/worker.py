@@ -159,6 +159,7 @@ class ModelWorker:
                 work(emit, token)
             except Exception as error:  # handed to the consumer, raised there
                 if not token.cancelled:
+                    self.stats.failures += 1
                     hand_over(_Failure(error))
             finally:
                 hand_over(_DONE)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-import cv2
 import numpy as np
 
 from companion.core.errors import CompanionError, InputError
+from companion.perception.opencv import opencv
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class VideoSource(Protocol):
 @contextlib.contextmanager
 def _quiet_opencv() -> Iterator[None]:
     """Silence OpenCV's own warnings while probing: our error message says what went wrong, once."""
+    cv2 = opencv()
     logging = cv2.utils.logging
     previous = logging.getLogLevel()
     logging.setLogLevel(logging.LOG_LEVEL_ERROR)
@@ -61,6 +62,7 @@ class VideoFileSource:
     live = False
 
     def __init__(self, path: str | Path) -> None:
+        cv2 = opencv()
         self.path = Path(path)
         self.name = f"file:{self.path.name}"
         if not self.path.is_file():
@@ -86,6 +88,7 @@ class VideoFileSource:
             raise InputError(f"video file {self.path} holds no readable frames", "check that the file plays")
 
     def _decode(self) -> VideoFrame | None:
+        cv2 = opencv()
         ok, image = self._capture.read()
         if not ok or image is None:
             return None
@@ -114,6 +117,7 @@ class CameraSource:
     live = True
 
     def __init__(self, index: int = 0, width: int | None = None, height: int | None = None) -> None:
+        cv2 = opencv()
         self.index = index
         self.name = f"camera:{index}"
         with _quiet_opencv():

@@ -80,6 +80,8 @@ class TransformersLLM(ThreadedLanguageModel):
 
     @classmethod
     def from_config(cls, options: TransformersOptions, context: BuildContext) -> TransformersLLM:
+        # The library first: a missing extra says so, before any model file is looked for.
+        require("transformers", extra="llm", what="the transformers language-model backend")
         return cls(
             model_need(options, context.models_dir).locate(),
             threads=options.threads,

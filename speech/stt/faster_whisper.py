@@ -79,6 +79,8 @@ class FasterWhisperSTT(ThreadedSpeechToText):
 
     @classmethod
     def from_config(cls, options: FasterWhisperOptions, context: BuildContext) -> FasterWhisperSTT:
+        # The library first: a missing extra says so, before any model file is looked for.
+        require("faster_whisper", extra="speech", what="the faster-whisper speech-to-text backend")
         return cls(
             model_need(options, context.models_dir).locate(),
             language=context.language,

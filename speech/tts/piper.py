@@ -99,6 +99,8 @@ class PiperTTS(ThreadedTextToSpeech):
 
     @classmethod
     def from_config(cls, options: PiperOptions, context: BuildContext) -> PiperTTS:
+        # The library first: a missing extra says so, before any model file is looked for.
+        require("piper", extra="speech", what="the piper text-to-speech backend")
         path = model_need(options, context.models_dir, context.voice).locate()
         return cls(path, threads=options.threads, length_scale=options.length_scale)
 

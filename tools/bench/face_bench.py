@@ -130,12 +130,12 @@ class _SendRecorder(MqttLink):
 
 def choose_voice(workdir: Path) -> tuple[Path, str]:
     """The bench-size VITS voice if it is cached, else the tiny offline voice built in ``workdir``."""
-    from companion.agent.models.registry import is_piper_voice
-    from companion.cli.bench_command import DEFAULT_BENCH_MODELS
+    from companion.speech.tts.piper import is_voice
+    from companion.tools.bench import DEFAULT_BENCH_MODELS
     from companion.tools.bench.models import TTS_FILE
 
     cached = DEFAULT_BENCH_MODELS.expanduser() / TTS_FILE
-    if is_piper_voice(cached):
+    if is_voice(cached):
         return cached, "bench-size VITS voice (random weights)"
     from companion.tools.tiny.piper_voice import make_tiny_piper_voice
 

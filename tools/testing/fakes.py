@@ -102,7 +102,8 @@ class FakeTTS(BaseTextToSpeech):
         self.texts: list[str] = []
 
     async def _stream(self, text: str) -> AsyncIterator[SpeechAudio]:
-        yield await self._speak(text)
+        if text.strip():
+            yield await self._speak(text)
 
     async def _speak(self, text: str) -> SpeechAudio:
         self.texts.append(text)

@@ -20,7 +20,7 @@ from typing import TextIO, TypeVar
 from companion.agent.config.schema import Config
 from companion.agent.models.registry import model_needs
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
-from companion.core.models import ModelNeed
+from companion.core.models import BuiltSource, HubSource, ModelNeed
 
 T = TypeVar("T")
 
@@ -138,7 +138,7 @@ def _download(need: ModelNeed, revision: str, endpoint: str | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     source = need.source
-    assert source is not None
+    assert isinstance(source, HubSource)
     staging = source.target.parent / f".{source.target.name}.partial"
     staging.mkdir(parents=True, exist_ok=True)
     if source.files:
@@ -190,17 +190,27 @@ def fetch_models(
         print(f"{result.kind}: {result.name} already present at {result.path}", file=out)
     if not todo:
         return results
-    sources = [need.source for need in todo if need.source is not None]
-    repos = list(dict.fromkeys(source.repo_id for source in sources))
-    commits = probe_hub(repos, endpoint=endpoint, timeout_s=timeout_s)
+    hub = [need for need in todo if isinstance(need.source, HubSource)]
+    repos = list(dict.fromkeys(need.source.repo_id for need in hub if isinstance(need.source, HubSource)))
+    commits = probe_hub(repos, endpoint=endpoint, timeout_s=timeout_s) if repos else {}
     for need in todo:
-        assert need.source is not None
-        licence = f" (licence: {need.source.licence})" if need.source.licence else ""
-        print(
-            f"{need.kind}: downloading {need.name} from {need.source.repo_id} to {need.source.target}{licence}",
-            file=out,
-            flush=True,
-        )
-        path = _download(need, commits[need.source.repo_id], endpoint)
+        source = need.source
+        assert source is not None
+        licence = f" (licence: {source.licence})" if source.licence else ""
+        if isinstance(source, BuiltSource):
+            print(
+                f"{need.kind}: building {need.name}, {source.describe}, in {source.target}{licence}",
+                file=out,
+                flush=True,
+            )
+            source.build(source.target)
+            path = need.locate()
+        else:
+            print(
+                f"{need.kind}: downloading {need.name} from {source.repo_id} to {source.target}{licence}",
+                file=out,
+                flush=True,
+            )
+            path = _download(need, commits[source.repo_id], endpoint)
         results.append(FetchResult(need.kind, need.name, path, downloaded=True))
     return results

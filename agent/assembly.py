@@ -130,5 +130,10 @@ def build_perceiver(config: Config, source: VideoSource, *, realtime: bool = Tru
     inference = config.emotion_inference_enabled
     affect: AffectModel | None = build(config.models.affect, config) if inference else None
     return Perceiver.default(
-        config.perception, source, affect_model=affect, emotion_inference=inference, realtime=realtime
+        config.perception,
+        source,
+        context=config.build_context(),
+        affect_model=affect,
+        emotion_inference=inference,
+        realtime=realtime,
     )

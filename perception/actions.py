@@ -212,7 +212,8 @@ def coefficients_from(measures: Mapping[str, float], rest: Mapping[str, float]) 
     out["browInnerUp"] = clip(inner / FULL_RANGE["brow_inner_up"])
     out["jawOpen"] = clip(change("mouth_open") / FULL_RANGE["mouth_open"])
     out["mouthPucker"] = clip(-change("mouth_width") / (FULL_RANGE["pucker"] * max(rest["mouth_width"], 1e-3)))
-    out["tongueOut"] = clip(change("tongue") / FULL_RANGE["tongue"]) if "tongue" in measures and "tongue" in rest else 0.0
+    has_tongue = "tongue" in measures and "tongue" in rest
+    out["tongueOut"] = clip(change("tongue") / FULL_RANGE["tongue"]) if has_tongue else 0.0
     return out
 
 

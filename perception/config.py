@@ -11,11 +11,19 @@ from companion.core.config import BackendSection, Section
 from companion.core.registry import BackendKind
 from companion.perception.affect import AFFECT_BACKENDS
 from companion.perception.faces import FACE_DETECTORS
+from companion.perception.landmarks.base import LANDMARKERS
 
 
 class FaceDetectorConfig(BackendSection):
     kind: ClassVar[BackendKind] = FACE_DETECTORS
     backend: str = "haar"
+
+
+class LandmarksConfig(BackendSection):
+    """The face-landmark model: facial actions, head pose, gestures and mirroring come from it (null: off)."""
+
+    kind: ClassVar[BackendKind] = LANDMARKERS
+    backend: str = "face-mesh"
 
 
 class AffectConfig(BackendSection):
@@ -34,4 +42,9 @@ class PerceptionConfig(Section):
     fov_deg: float = Field(60.0, gt=10.0, lt=179.0, description="the camera's horizontal field of view")
     mirrored: bool = Field(False, description="true if the camera delivers mirrored (selfie) images")
     threads: int = Field(1, ge=1, le=16)
-    detector: FaceDetectorConfig = Field(default_factory=FaceDetectorConfig)
+    detector: FaceDetectorConfig = Field(
+        default_factory=FaceDetectorConfig, description="finds faces when no landmark model runs"
+    )
+    landmarks: LandmarksConfig | None = Field(
+        default_factory=LandmarksConfig, description="null: face boxes only (no facial actions or mirroring)"
+    )

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from companion.core.errors import CompanionError
 from companion.core.models import MAKE_TINY_HINT, BuiltSource, ModelNeed
-from companion.core.registry import BuildContext, Configurable, require
+from companion.core.registry import DEFAULT_MODELS_DIR, BuildContext, Configurable, require
 from companion.perception.landmarks.base import MESH_POINTS, FaceLandmarks
 from companion.perception.opencv import opencv
 
@@ -88,8 +88,11 @@ def model_need(options: FaceMeshOptions, models_dir: Path) -> ModelNeed:
             explicit=True,
         )  # fmt: skip
     target = models_dir / "landmarks" / "mediapipe-face-mesh"
+    # The shared models folder too: the model is the same for every config (a tiny test config finds it there).
+    shared = DEFAULT_MODELS_DIR / "landmarks" / "mediapipe-face-mesh"
+    candidates = [target] if shared == target else [target, shared]
     return ModelNeed(
-        "landmarks", "mediapipe-face-mesh", [target], _complete,
+        "landmarks", "mediapipe-face-mesh", candidates, _complete,
         f"run `companion models fetch --only landmarks` (converts the networks of {MEDIAPIPE} from PyPI), "
         f"{MAKE_TINY_HINT}",
         source=BuiltSource(

@@ -163,8 +163,9 @@ class FaceRig:
     def _tongue(self, image: np.ndarray, amount: float) -> np.ndarray:
         """A tongue over the lower lip and down the chin, the lips' colour a little lighter, shaded to its edge."""
         p, iod = self.points, self.iod
-        upper_lip = np.concatenate([p[[61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291], :2],
-                                    p[[308, 415, 310, 311, 312, 13, 82, 81, 80, 191, 78], :2]]).astype(np.int32)  # fmt: skip
+        outer = p[[61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291], :2]
+        inner = p[[308, 415, 310, 311, 312, 13, 82, 81, 80, 191, 78], :2]
+        upper_lip = np.concatenate([outer, inner]).astype(np.int32)
         mask = np.zeros(image.shape[:2], np.uint8)
         cv2.fillPoly(mask, [upper_lip], 255)
         lip = np.median(self.frame[mask > 0].astype(np.float32), axis=0)
@@ -177,7 +178,7 @@ class FaceRig:
         tongue = np.zeros(image.shape[:2], np.float32)
         cv2.ellipse(tongue, centre, axes, 0, 0, 360, 1.0, -1)
         tongue = cv2.GaussianBlur(tongue, (0, 0), max(1.0, 0.02 * iod))
-        xx, yy = self._grid()
+        xx, _ = self._grid()
         shade = 1.0 - 0.25 * ((xx - centre[0]) / max(axes[0], 1)) ** 2  # rounder toward its sides
         layer = colour[None, None, :] * np.clip(shade, 0.6, 1.0)[..., None]
         return (image * (1 - tongue[..., None]) + layer * tongue[..., None]).astype(np.uint8)

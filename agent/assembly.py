@@ -84,6 +84,11 @@ async def assemble(
             broker.port,
             name=f"agent-{config.robot.id}",
             will=FacePublisher.will(topics),
+            # Operator commands, and what perception on another host sees (the runner routes them to the session).
+            subscriptions=(
+                (topics.agent_command, 1),
+                *([(topics.perception_state, 0)] if config.perception.source == "mqtt" else []),
+            ),
             keepalive_s=config.broker.keepalive_s,
             connect_timeout_s=config.broker.connect_timeout_s,
         )

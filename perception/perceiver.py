@@ -32,6 +32,7 @@ from companion.perception.config import PerceptionConfig
 from companion.perception.faces import FaceDetector, HaarSmileDetector, SmileDetector
 from companion.perception.landmarks.base import FaceLandmarker
 from companion.perception.opencv import opencv
+from companion.perception.presence import PresenceTracker
 from companion.perception.tongue import tongue_measure
 from companion.perception.video import VideoSource
 from companion.perception.visitor import VisitorState, VisitorTracker
@@ -89,7 +90,14 @@ class Perceiver:
         self._fps = settings.fps
         self._cv_threads = settings.threads
         self._realtime = realtime
-        self._tracker = tracker or VisitorTracker(smoothing_s=settings.smoothing_s, fov_deg=settings.fov_deg)
+        presence = settings.presence
+        self._tracker = tracker or VisitorTracker(
+            smoothing_s=settings.smoothing_s,
+            fov_deg=settings.fov_deg,
+            presence=PresenceTracker(
+                presence.arrive_s, presence.engage_s, presence.leave_s, presence.min_face_size, presence.facing_deg
+            ),
+        )
         self.stats = PerceptionStats()
 
     @classmethod

@@ -28,6 +28,7 @@ from companion.perception.faces import FaceBox
 from companion.perception.gestures import Gesture, GestureDetector
 from companion.perception.head_gestures import HeadGestureDetector, HeadGestureEvent
 from companion.perception.landmarks.base import FaceLandmarks
+from companion.perception.presence import PresenceEvent, PresenceState, PresenceTracker
 
 CAMERA_FOV_DEG = 60.0
 
@@ -49,10 +50,14 @@ class VisitorState:
     faces: int = 0  # faces in the latest frame (the visitor plus bystanders)
     actions: FacialActions | None = None  # the face's ARKit coefficients (landmarks only), calibrated to the visitor
     gesture_events: tuple[HeadGestureEvent, ...] = ()  # onsets and ends of nods and shakes seen in this frame
+    presence: PresenceState = "absent"  # with hysteresis: arrived after a moment, left after a while
+    presence_events: tuple[PresenceEvent, ...] = ()  # changes of presence confirmed in this frame
 
     @classmethod
-    def absent(cls, t: float, faces: int = 0) -> VisitorState:
-        return cls(present=False, updated_t=t, faces=faces)
+    def absent(
+        cls, t: float, faces: int = 0, presence: PresenceState = "absent", events: tuple[PresenceEvent, ...] = ()
+    ) -> VisitorState:
+        return cls(present=False, updated_t=t, faces=faces, presence=presence, presence_events=events)
 
 
 def gaze_angles(center: tuple[float, float], frame_size: tuple[int, int], fov_deg: float) -> tuple[float, float]:
@@ -75,6 +80,7 @@ class VisitorTracker:
         absent_after_s: float = 1.0,
         smile_smoothing_s: float = 0.3,
         gestures: GestureDetector | None = None,
+        presence: PresenceTracker | None = None,
     ) -> None:
         self.fov_deg = fov_deg
         self.mirrored = mirrored
@@ -85,6 +91,7 @@ class VisitorTracker:
         self._head_gestures = HeadGestureDetector()  # on the landmarks' head pose
         self._box_gestures = HeadGestureDetector()  # on the pose the box's motion suggests (a nod moves the face down)
         self._actions = ActionEstimator(fov_deg=fov_deg)
+        self.presence = presence or PresenceTracker()
         self._box: FaceBox | None = None  # the visitor's last box, as the robot sees it (unmirrored)
         self._last_seen: float | None = None
         self._smile = 0.0
@@ -144,8 +151,10 @@ class VisitorTracker:
             return self._no_face(t, faces)
         width, height = frame_size
         box = self._oriented(face, width)
+        changes: list[PresenceEvent] = []
         if self._box is not None and not self._same_person(self._box, box):
             self._forget_visitor()
+            changes += self.presence.reset(t)  # someone else: the one before has left, this one must arrive
         self._box = box
         self._last_seen = t
 
@@ -170,6 +179,7 @@ class VisitorTracker:
             self._update_smile(t, smiling)
 
         cx, cy = box.center
+        changes += self.presence.update(t, True, box.w / width, head_pose.yaw_deg if head_pose else None)
         self._state = VisitorState(
             present=True,
             updated_t=t,
@@ -186,6 +196,8 @@ class VisitorTracker:
             faces=faces,
             actions=actions,
             gesture_events=tuple(gesture_events),
+            presence=self.presence.state,
+            presence_events=tuple(changes),
         )
         return self._state
 
@@ -207,13 +219,17 @@ class VisitorTracker:
         return merged
 
     def _no_face(self, t: float, faces: int) -> VisitorState:
+        changes = tuple(self.presence.update(t, False))
         if self._state is not None and self._last_seen is not None and t - self._last_seen < self.absent_after_s:
             # Bridge a detector miss: the visitor is still there, where we last saw them.
-            self._state = replace(self._state, updated_t=t, faces=faces, gesture_events=())
+            self._state = replace(
+                self._state, updated_t=t, faces=faces, gesture_events=(), presence=self.presence.state,
+                presence_events=changes,
+            )  # fmt: skip
             return self._state
         self._forget_visitor()
         self._last_seen = None
-        self._state = VisitorState.absent(t, faces)
+        self._state = VisitorState.absent(t, faces, self.presence.state, changes)
         return self._state
 
     @staticmethod

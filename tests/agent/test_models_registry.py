@@ -26,8 +26,10 @@ from companion.speech.tts import piper
 
 
 def make_config(models_dir: Path, **persona: object) -> Config:
+    """A config needing the speech and language models only (the face-landmark model has tests of its own)."""
     config = Config(persona="p", personas={"p": Persona(name="P", style="kind", **persona)})
     config.models.dir = models_dir
+    config.perception.landmarks = None
     return config
 
 

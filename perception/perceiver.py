@@ -52,6 +52,7 @@ class PerceptionStats:
     frames_read: int = 0
     frames_analysed: int = 0
     frames_late: int = 0  # dropped because real-time pacing had fallen behind them
+    frames_unreadable: int = 0  # not an image (a corrupt frame, a driver glitch): counted and skipped
     analysis_s_total: float = 0.0
     analysis_s_max: float = 0.0
 
@@ -146,6 +147,8 @@ class Perceiver:
     def analyse(self, image: np.ndarray, t: float) -> VisitorState:
         """Analyse one BGR frame seen at loop time ``t`` (blocking; called from the worker thread)."""
         started = time.perf_counter()
+        if image.ndim == 2:  # a grey camera: the models take colour
+            image = opencv().cvtColor(image, opencv().COLOR_GRAY2BGR)
         if self._flip:
             image = opencv().flip(image, 1)
         height, width = image.shape[:2]
@@ -261,4 +264,19 @@ class Perceiver:
                 next_due = frame.t + interval
             else:
                 next_due += interval
+            if not _is_image(frame.image):
+                self.stats.frames_unreadable += 1
+                continue
             emit(self.analyse(frame.image, t))
+
+
+def _is_image(image: object) -> bool:
+    """A frame perception can analyse: a non-empty 8-bit BGR (or grey) array."""
+    return (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim in (2, 3)
+        and image.shape[0] >= 16
+        and image.shape[1] >= 16
+        and (image.ndim == 2 or image.shape[2] == 3)
+    )

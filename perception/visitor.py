@@ -221,9 +221,10 @@ class VisitorTracker:
     def _no_face(self, t: float, faces: int) -> VisitorState:
         changes = tuple(self.presence.update(t, False))
         if self._state is not None and self._last_seen is not None and t - self._last_seen < self.absent_after_s:
-            # Bridge a detector miss: the visitor is still there, where we last saw them.
+            # Bridge a detector miss: the visitor is still there, where we last saw them; but this frame measured no
+            # face, so there are no facial actions to show (a mirror must not hold a stale smile).
             self._state = replace(
-                self._state, updated_t=t, faces=faces, gesture_events=(), presence=self.presence.state,
+                self._state, updated_t=t, faces=faces, actions=None, gesture_events=(), presence=self.presence.state,
                 presence_events=changes,
             )  # fmt: skip
             return self._state

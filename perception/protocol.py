@@ -35,7 +35,7 @@ MAX_PAYLOAD = 16 * 1024  # a state message is about 1 KB
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True, strict=True)
 
 
 class _Face(_Strict):
@@ -152,13 +152,8 @@ def decode_state(payload: bytes) -> StateMessage:
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"perception state of {len(payload)} bytes (at most {MAX_PAYLOAD})")
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ProtocolError(f"not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("expected a JSON object")
-    try:
-        message = StateMessage.model_validate(data)
+        # pydantic's own JSON parser: strict types, no NaN or Infinity, a nesting limit, no partial Python objects.
+        message = StateMessage.model_validate_json(payload)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -34,6 +34,9 @@ class MirrorConfig(Section):
     head_gain: float = Field(0.8, ge=0.0, le=2.0, description="multiplies the head's angles")
     max_head_deg: float = Field(25.0, ge=0.0, le=45.0)
     anticipation_ms: float = Field(0.0, ge=0.0, le=500.0, description="extrapolate coefficients this far ahead")
+    response_ms: float = Field(
+        120.0, ge=10.0, le=2000.0, description="smoothing: the face covers 90 % of a change this fast"
+    )
     channels: list[str] | None = Field(
         None, description="only these robot channels are mirrored (null: every one perception measures)"
     )

@@ -109,6 +109,7 @@ class ConversationSession:
             self.face, self.events, self.clock, Mirror(config.mirror),
             emotion_inference=config.emotion_inference_enabled, on_presence=self._on_presence,
         )  # fmt: skip
+        animator.set_mirror_response(config.mirror.response_ms / 1000.0)
         self._visitors = itertools.count(1)
         self.visitor = 0  # the current visitor session (0: none started yet)
         if parts.publisher is not None:

@@ -24,8 +24,8 @@ from companion.core.errors import CompanionError
 from companion.face.protocol import DEFAULT_LAYOUT
 from companion.perception.video import VideoFileSource, VideoFrame
 from companion.perception.visitor import VisitorState
+from companion.tools.face_clips import FRAME_SIZE, FaceRig, bump, neutral_frame, write_clip
 from companion.tools.testing.fakes import FakeLLM, FakeTTS
-from tests.support.face_clips import FRAME_SIZE, FaceRig, bump, neutral_frame, write_clip
 
 pytestmark = pytest.mark.integration
 INDEX = DEFAULT_LAYOUT.index()

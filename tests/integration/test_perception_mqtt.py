@@ -19,9 +19,9 @@ from companion.agent.config import load_config
 from companion.agent.events import MirrorChanged, VisitorPresence, VisitorSession
 from companion.agent.runner import RunOptions, open_session
 from companion.face.protocol import DEFAULT_LAYOUT, Topics
+from companion.tools.face_clips import FaceRig, bump, neutral_frame, write_clip
 from companion.tools.tiny import TinyModels
 from tests.support.broker import Broker
-from tests.support.face_clips import FaceRig, bump, neutral_frame, write_clip
 
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "companion.cli"]

@@ -12,7 +12,7 @@ import pytest
 from companion.perception.actions import ActionEstimator, FacialActions, coefficients_from, measure
 from companion.perception.landmarks.face_mesh import FaceMeshLandmarker
 from companion.perception.tongue import tongue_measure
-from tests.support.face_clips import FRAME_SIZE, FaceRig, neutral_frame
+from companion.tools.face_clips import FRAME_SIZE, FaceRig, neutral_frame
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,7 @@
 """Face clips made offline from a real photograph: the astronaut portrait scikit-image ships (public domain).
 
+For tests and benchmarks (scikit-image and scipy come with the ``test`` extra).
+
 A neutral frame is made once; actions are image warps placed by the face's own landmarks (found once on the
 neutral frame): the jaw drops (the lower face moves down, the mouth's inside is dark), a mouth corner lifts, the
 mouth narrows (pucker), the brows rise, an eye closes (inpainted lid), a tongue comes out (a lip-coloured,
@@ -18,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from companion.core.registry import require
 from companion.perception.landmarks.face_mesh import FaceMeshLandmarker
 
 FRAME_SIZE = (640, 480)
@@ -26,7 +29,7 @@ Timeline = Callable[[float], Mapping[str, float]]  # time -> {action: value}
 
 def neutral_frame(size: tuple[int, int] = FRAME_SIZE, face_height: float = 0.45) -> np.ndarray:
     """The portrait's head, centred, its face ``face_height`` of the frame's height, on the photo's background."""
-    from skimage import data
+    data = require("skimage.data", extra="test", what="the face clips (the astronaut photo)")
 
     portrait = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
     width, height = size

@@ -19,6 +19,7 @@ from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
 from companion.core.config import BackendSection
+from companion.core.errors import ModelMissingError
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.protocol import Topics
@@ -133,7 +134,12 @@ def build_perceiver(config: Config, source: VideoSource, *, realtime: bool = Tru
         # Say so rather than let a deployment believe it keeps recordings it does not have.
         log.warning("privacy.store_video / store_face_crops are set, but storing video is not implemented")
     inference = config.emotion_inference_enabled
-    affect: AffectModel | None = build(config.models.affect, config) if inference else None
+    affect: AffectModel | None = None
+    if inference and config.models.affect is not None:
+        try:
+            affect = build(config.models.affect, config)
+        except ModelMissingError as error:  # the robot still sees faces; fetching the model adds affect
+            log.warning("no facial affect: %s", str(error).replace("\n", " "))
     return Perceiver.default(
         config.perception,
         source,

@@ -34,6 +34,8 @@ class HubSource:
     allow_patterns: tuple[str, ...] = ()
     ignore_patterns: tuple[str, ...] = ()
     licence: str = ""  # said when it is downloaded
+    revision: str | None = None  # a pinned commit (None: the one the hub serves now, pinned for the download)
+    sha256: str | None = None  # of the single file (``files[0]``): checked after the download
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 
 from companion.core.errors import ModelMissingError
 from companion.core.registry import BuildContext
-from companion.perception.affect import AffectModel
+from companion.perception.affect import AffectModel, aligned_face
 from companion.perception.config import PerceptionConfig
 from companion.perception.faces import FaceDetector, HaarSmileDetector, SmileDetector
 from companion.perception.landmarks.base import FaceLandmarker
@@ -166,8 +166,11 @@ class Perceiver:
         smiling = None
         if face is not None:
             crop = face.crop(image)  # a view into the frame, dropped with it
-            if self._affect_model is not None and crop.size:
-                probabilities = self._affect_model.predict(crop)
+            affect = self._affect_model
+            if affect is not None and getattr(affect, "align", False) and landmarks is not None:
+                crop = aligned_face(image, landmarks.points, getattr(affect, "input_size", 112)) or crop
+            if affect is not None and crop.size:
+                probabilities = affect.predict(crop)
             if self._smile_detector is not None:
                 smiling = self._smile_detector.smiling(image, face)
         state = self._tracker.update(

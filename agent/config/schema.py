@@ -38,7 +38,9 @@ class ModelsConfig(Section):
     llm: LlmConfig = Field(default_factory=LlmConfig)
     tts: TtsConfig = Field(default_factory=TtsConfig)
     vad: VadConfig = Field(default_factory=VadConfig)
-    affect: AffectConfig = Field(default_factory=AffectConfig)
+    affect: AffectConfig | None = Field(
+        default_factory=AffectConfig, description="the facial-affect classifier (null: none, face detection only)"
+    )
 
 
 class TurnTakingConfig(Section):

@@ -9,6 +9,7 @@ interrupted fetch never leaves a half model that the registry would take for a w
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 import threading
@@ -145,8 +146,18 @@ def _download(need: ModelNeed, revision: str, endpoint: str | None) -> Path:
         for filename in source.files:
             hf_hub_download(source.repo_id, filename, revision=revision, local_dir=staging, endpoint=endpoint)
         # Repositories keep files in nested folders; the layout wants them side by side (<voice>.onnx(.json)).
+        if source.sha256 is not None:
+            digest = hashlib.sha256((staging / source.files[0]).read_bytes()).hexdigest()
+            if digest != source.sha256:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise CompanionError(
+                    f"{need.kind} model {need.name!r} from {source.repo_id}: the file is not the expected one "
+                    f"(sha256 {digest[:12]}..., expected {source.sha256[:12]}...)",
+                    "the repository changed: pin another revision in the config, or report it",
+                )
         for filename in source.files:
             suffix = filename[len(source.files[0]) :]  # "" for the first file, e.g. ".json" for its config
+            source.target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(staging / filename), f"{source.target}{suffix}")
         shutil.rmtree(staging, ignore_errors=True)
         return source.target
@@ -211,6 +222,6 @@ def fetch_models(
                 file=out,
                 flush=True,
             )
-            path = _download(need, commits[source.repo_id], endpoint)
+            path = _download(need, source.revision or commits[source.repo_id], endpoint)
         results.append(FetchResult(need.kind, need.name, path, downloaded=True))
     return results

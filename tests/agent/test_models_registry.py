@@ -30,6 +30,7 @@ def make_config(models_dir: Path, **persona: object) -> Config:
     config = Config(persona="p", personas={"p": Persona(name="P", style="kind", **persona)})
     config.models.dir = models_dir
     config.perception.landmarks = None
+    config.models.affect = None
     return config
 
 
@@ -163,9 +164,14 @@ def test_model_found_in_the_hugging_face_cache(tmp_path: Path, empty_cache: Path
     assert needs(config)["stt"].locate() == snapshot
 
 
-def test_affect_not_configured_is_optional_and_a_missing_file_is_an_error(tmp_path: Path, empty_cache: Path) -> None:
+def test_the_affect_model_is_fetched_by_default_and_can_be_switched_off(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
-    assert "affect" not in needs(config)  # no classifier configured: face detection only
+    config.models.affect = AffectConfig()
+    default = needs(config)["affect"]
+    assert default.source is not None and default.source.repo_id == "opencv/facial_expression_recognition"
+    assert default.source.sha256 and default.source.revision  # pinned, and checked after the download
+    config.models.affect = None  # no classifier: face detection only
+    assert "affect" not in needs(config)
     config.models.affect = AffectConfig(path=tmp_path / "fer.onnx")
     with pytest.raises(ModelMissingError, match=r"fer\.onnx"):
         needs(config)["affect"].locate()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,24 @@ log = logging.getLogger(__name__)
 WARNING_BONUS = 0.06  # margin added per warning sign in this turn
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
-_QUESTION = re.compile(r"^(?:why|how|what|which|when|where|is|are|can|could|does|do|should|would|will)\b")
+_QUESTION = re.compile(
+    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)(?:why|how|what|which|when|where|is|are|can|could|does|do|"
+    r"should|would|will)\b"
+)
+# Asking how to look after a small injury or an illness: first aid, not a disclosure.
+_CARE_QUESTION = re.compile(
+    r"^(?:how (?:do|can|should|would) (?:i|you|we) (?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) "
+    r"(?:bleeding|nosebleed))|what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for))\b"
+)
+# A crisis told as past and over: "I used to think about suicide, but that's long behind me".
+_RESOLVED = re.compile(
+    r"\b(?:used to|years ago|in the past|as a (?:teenager|teen|kid|child|student)|when i was (?:younger|a teenager|a kid|"
+    r"at school|in school|a student))\b.*\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
+    r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years))\b"
+)
+_RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
+SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
+TURN_MIN_WORDS_FOR_SENTENCES = 10
 _PERSONAL = re.compile(r"\b(?:i|me|my|myself|mine|we|us|our|ourselves)\b")
 LEXICON_SCORE = 0.95
 CONTEXT_SCORE = 0.85
@@ -144,21 +161,27 @@ class CrisisDetector:
         if result.masked:
             texts.append(result.masked)
             sentences = Normalised(text, result.masked).sentences()
-            if len(sentences) > 1:
-                texts.extend(sentences)
+            if len(sentences) > 1 and len(result.masked.split()) >= TURN_MIN_WORDS_FOR_SENTENCES:
+                texts.extend(s for s in sentences if len(s.split()) >= SENTENCE_MIN_WORDS)
             if result.reported and not result.fiction and result.reported != result.masked:
                 texts.append(result.reported)
         return _Evidence(norm, result, texts)
 
     def _decide(self, evidence: _Evidence, semantic: SemanticResult | None, memory: TurnMemory | None) -> Verdict:
         lex = evidence.lexicon
+        resolved = bool(_RESOLVED.search(evidence.norm.text))
+        if resolved:
+            lex = _resolve(lex)
         crisis = lex.active(Level.CRISIS)
         warnings = lex.active(Level.WARNING)
         means = lex.active(Level.MEANS)
         setback = bool(lex.active(Level.SETBACK))
         negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
         warning_ids = frozenset(h.entry for h in warnings)
-        context = (memory or TurnMemory()).assess(setback, bool(means), warning_ids)
+        means_like = bool(means) or (
+            semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= 0.25
+        )
+        context = (memory or TurnMemory()).assess(setback, means_like, warning_ids)
 
         signals = [h.signal for h in lex.hits if h.level is not Level.SETBACK]
         if setback:
@@ -166,15 +189,19 @@ class CrisisDetector:
         signals.extend(f"idiom:{phrase.strip()}" for phrase in lex.idioms)
         if lex.fiction:
             signals.append("fiction")
+        if resolved:
+            signals.append("resolved")
         if semantic is not None:
             signals.append(semantic.signal)
         signals.extend(context.signals)
 
         margin = semantic.margin if semantic is not None else -1.0
-        margin += WARNING_BONUS * len(warning_ids) + context.pressure
+        # A worried report about someone else's warning sign weighs double: the speaker is already alarmed.
+        third_party_ids = {h.entry for h in warnings if h.third_party}
+        margin += WARNING_BONUS * (len(warning_ids) + len(third_party_ids)) + context.pressure
         if negated and not crisis:
             margin -= NEGATION_PENALTY
-        if _impersonal(evidence.norm.text, lex):
+        if not context.setback_then_means and _impersonal(evidence.norm.text, lex):
             margin -= IMPERSONAL_PENALTY
             signals.append("impersonal_question")
         score = margin_score(margin, self.threshold)
@@ -199,7 +226,15 @@ class CrisisDetector:
 
 def _impersonal(text: str, lex: LexiconResult) -> bool:
     """A general question that is about nobody in particular: a fact is asked, nothing is disclosed."""
+    if _CARE_QUESTION.match(text):
+        return True
     return bool(_QUESTION.match(text)) and not _PERSONAL.search(text) and not lex.third_party_subject
+
+
+def _resolve(lex: LexiconResult) -> LexiconResult:
+    """Crisis phrases told as past and over count as negated (the robot still answers kindly, without alarm)."""
+    hits = [replace(h, negated=True) if h.category in _RESOLVABLE and h.level is Level.CRISIS else h for h in lex.hits]
+    return replace(lex, hits=hits)
 
 
 def _most_urgent(hits: Sequence[Hit]) -> str:

@@ -33,7 +33,10 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"\by'all\b", "you all"),
     (r"n't\b", " not"),
     (r"\bi'm\b", "i am"),
-    (r"'s (been|got|gotten)\b", r" has \1"),
+    (
+        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given|written)\b",
+        r" has \1",
+    ),
     (r"'re\b", " are"),
     (r"'ve\b", " have"),
     (r"'ll\b", " will"),

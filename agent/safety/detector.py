@@ -34,18 +34,20 @@ WARNING_BONUS = 0.06  # margin added per warning sign in this turn
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 _QUESTION = re.compile(
-    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)(?:why|how|what|which|when|where|is|are|can|could|does|do|"
-    r"should|would|will)\b"
+    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)"
+    r"(?:why|how|what|which|when|where|is|are|can|could|does|do|should|would|will)\b"
 )
 # Asking how to look after a small injury or an illness: first aid, not a disclosure.
 _CARE_QUESTION = re.compile(
-    r"^(?:how (?:do|can|should|would) (?:i|you|we) (?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) "
-    r"(?:bleeding|nosebleed))|what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for))\b"
+    r"^(?:how (?:do|can|should|would) (?:i|you|we) "
+    r"(?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) (?:bleeding|nosebleed))|"
+    r"what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for))\b"
 )
 # A crisis told as past and over: "I used to think about suicide, but that's long behind me".
 _RESOLVED = re.compile(
-    r"\b(?:used to|years ago|in the past|as a (?:teenager|teen|kid|child|student)|when i was (?:younger|a teenager|a kid|"
-    r"at school|in school|a student))\b.*\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
+    r"\b(?:used to|years ago|in the past|as a (?:teenager|teen|kid|child|student)|"
+    r"when i was (?:younger|a teenager|a kid|at school|in school|a student))\b.*"
+    r"\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
     r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years))\b"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})

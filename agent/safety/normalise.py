@@ -34,7 +34,8 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"n't\b", " not"),
     (r"\bi'm\b", "i am"),
     (
-        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given|written)\b",
+        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given"
+        r"|written)\b",
         r" has \1",
     ),
     (r"'re\b", " are"),

@@ -119,11 +119,12 @@ class CrisisDetector:
         extra_exemplars: Sequence[Path] = (),
         embedder: Embedder | None = None,
         cache_dir: Path | None = None,
+        inline: bool = False,
     ) -> CrisisDetector:
         """The detector with the built-in lexicon and exemplars plus a deployment's additions."""
         lexicon = Lexicon.load(extra_patterns=extra_patterns)
         exemplars = Exemplars.load(extra_exemplars)
-        kwargs: dict[str, Any] = {} if cache_dir is None else {"cache_dir": cache_dir}
+        kwargs: dict[str, Any] = {"inline": inline} if cache_dir is None else {"cache_dir": cache_dir, "inline": inline}
         classifier = SemanticClassifier(
             embedder or MiniLMEmbedder(), exemplars, prepare=lambda t: lexicon.match(normalise(t)).masked, **kwargs
         )

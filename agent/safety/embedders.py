@@ -11,6 +11,7 @@ the model loads, so a changed package cannot silently change what the detector s
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -64,6 +65,7 @@ class MiniLMEmbedder(Configurable):
         self.model_path = model_path
         self._session: Any = None
         self._tokenizer: Any = None
+        self._lock = threading.Lock()  # the detector's and the output screen's threads may share one model
 
     @classmethod
     def from_config(cls, options: Any, context: BuildContext) -> MiniLMEmbedder:
@@ -74,8 +76,11 @@ class MiniLMEmbedder(Configurable):
 
     def load(self) -> None:
         """Load the model and the tokenizer, checking both files' sha256 (blocking, about 0.3 s)."""
-        if self._session is not None:
-            return
+        with self._lock:
+            if self._session is None:
+                self._load()
+
+    def _load(self) -> None:
         ort = require("onnxruntime", extra="safety", what="the crisis detector's sentence-embedding model")
         tokenizers = require("tokenizers", extra="safety", what="the crisis detector's sentence-embedding model")
         path = self.model_path or _installed_model()
@@ -94,6 +99,10 @@ class MiniLMEmbedder(Configurable):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
+        with self._lock:
+            return self._embed(texts)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch([text or "." for text in texts])
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), np.int64)

@@ -115,7 +115,9 @@ class Lexicon:
         macros = {name: str(value) for name, value in (data.get("macros") or {}).items()}
 
         def compile_all(patterns: Sequence[str], key: str) -> tuple[re.Pattern[str], ...]:
-            return tuple(_compile(_expand(p, macros, f"{where}: {key}"), f"{where}: {key}") for p in patterns)
+            return tuple(
+                compile_pattern(expand_macros(p, macros, f"{where}: {key}"), f"{where}: {key}") for p in patterns
+            )
 
         def phrases(raw: Sequence[str | dict[str, Any]], key: str) -> tuple[Phrase, ...]:
             out = []
@@ -243,7 +245,7 @@ def to_first_person(text: str, subjects: Sequence[re.Match[str]]) -> str:
     return out
 
 
-def _expand(pattern: str, macros: dict[str, str], where: str) -> str:
+def expand_macros(pattern: str, macros: dict[str, str], where: str) -> str:
     for _ in range(5):  # macros may use macros
         expanded = _MACRO.sub(lambda m: _macro(m.group(1), macros, where), pattern)
         if expanded == pattern:
@@ -258,7 +260,7 @@ def _macro(name: str, macros: dict[str, str], where: str) -> str:
     return macros[name]
 
 
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
+def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as error:

@@ -81,6 +81,7 @@ class SemanticClassifier:
         top_k: int = TOP_K,
         threshold: float = THRESHOLD,
         prepare: Callable[[str], str] | None = None,
+        inline: bool = False,
     ) -> None:
         self.embedder = embedder
         self.prepare = prepare or (lambda text: text)  # exemplars go through what inputs go through
@@ -88,6 +89,7 @@ class SemanticClassifier:
         self.cache_dir = cache_dir
         self.top_k = top_k
         self.threshold = threshold
+        self.inline = inline  # classify on the caller's thread (tests in virtual time, the command line)
         self.worker = ModelWorker("safety-semantic")
         self._crisis: np.ndarray | None = None
         self._benign: np.ndarray | None = None
@@ -107,7 +109,10 @@ class SemanticClassifier:
         self._crisis, self._benign = vectors[:split], vectors[split:]
 
     async def warm_up(self) -> None:
-        await self.worker.run(self.load)
+        if self.inline:
+            self.load()
+        else:
+            await self.worker.run(self.load)
 
     def _cached_vectors(self) -> np.ndarray:
         texts = [self.prepare(t) for _, t in self.exemplars.crisis] + [
@@ -177,6 +182,8 @@ class SemanticClassifier:
 
     async def classify(self, texts: Sequence[str]) -> SemanticResult:
         """``classify_sync`` in the classifier's worker thread: the event loop is never blocked by the model."""
+        if self.inline:
+            return self.classify_sync(texts)
         return await self.worker.run(self.classify_sync, list(texts))
 
     def close(self) -> None:

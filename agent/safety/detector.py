@@ -30,7 +30,8 @@ from companion.agent.safety.semantic import Exemplars, SemanticClassifier, Seman
 
 log = logging.getLogger(__name__)
 
-WARNING_BONUS = 0.06  # margin added per warning sign in this turn
+WARNING_BONUS = 0.04  # margin added per warning sign in this turn
+MEANS_ALONE_PENALTY = 0.05  # a means question with no setback, sign or crisis phrase asks a fact ("how tall is it?")
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 _QUESTION = re.compile(
@@ -204,6 +205,9 @@ class CrisisDetector:
         margin += WARNING_BONUS * (len(warning_ids) + len(third_party_ids)) + context.pressure
         if negated and not crisis:
             margin -= NEGATION_PENALTY
+        if means and not crisis and not warnings and not context.setback_then_means and not context.pressure:
+            margin -= MEANS_ALONE_PENALTY
+            signals.append("means_alone")
         if not context.setback_then_means and _impersonal(evidence.norm.text, lex):
             margin -= IMPERSONAL_PENALTY
             signals.append("impersonal_question")

@@ -221,7 +221,7 @@ _AGREEMENT = (
     (r"\bi were\b", "i was"),
     (r"\bi (\w+(?:sh|ch|ss|x|z|o))es\b", r"i \1"),  # "i wishes" -> "i wish", "i goes" -> "i go"
     (r"\bi (\w+)ies\b", r"i \1y"),  # "i tries" -> "i try"
-    (r"\bi (\w+?[^s'])s\b", r"i \1"),  # "i wants" -> "i want", "i keeps" -> "i keep" (not "i miss")
+    (r"\bi (?!was\b|has\b|is\b|does\b|always\b|also\b|thus\b)(\w+?[^s'])s\b", r"i \1"),  # "i wants" -> "i want"
 )
 
 

@@ -176,7 +176,8 @@ class Normalised:
     def sentences(self) -> list[str]:
         """The text split at sentence ends and at "but"/"though" (a turn's crisis may hide in its last clause)."""
         parts = re.split(r"(?<=[.!?;])\s+|\s+(?:but|though|although|except)\s+", self.text)
-        return [part.strip(" .!?;,") for part in parts if part.strip(" .!?;,")]
+        pieces = [re.sub(r"^(?:but|and|so|though)\s+", "", part.strip(" .!?;,")) for part in parts]
+        return [piece for piece in pieces if piece]
 
 
 def _expand_words(text: str) -> str:

@@ -7,14 +7,16 @@ here, before anything runs, with a ``CompanionError`` that says what to do.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from companion.agent.broker import BrokerHandle, ensure_broker
 from companion.agent.config.schema import Config
+from companion.agent.face_watch import ControllerWatch
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
+from companion.agent.models.registry import model_needs, require_models
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 class Assembly:
     parts: SessionParts
     broker: BrokerHandle | None
+    controller_watch: ControllerWatch | None = None
+    models: dict[str, str] = field(default_factory=dict)  # kind -> "backend name from path", for the start-up log
 
     async def close(self) -> None:
         for model in (self.parts.stt, self.parts.llm, self.parts.tts):
@@ -69,6 +73,7 @@ async def assemble(
     """The session parts for ``config``. ``listen``: speech input; ``publish_face``: frames over MQTT."""
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
+    require_models(config, listen=listen, perceive=False)  # every missing model at once, before any loads
     models = config.models
     tts: TextToSpeech = build(models.tts, config)
     llm: LanguageModel = build(models.llm, config)
@@ -76,14 +81,18 @@ async def assemble(
     animator = FaceAnimator()
     broker: BrokerHandle | None = None
     publisher: FacePublisher | None = None
+    watch: ControllerWatch | None = None
     if publish_face:
         broker = await ensure_broker(config.broker)
         topics = Topics(config.robot.id)
+        watch = ControllerWatch(topics, config.broker.url)
         link = MqttLink(
             broker.host,
             broker.port,
             name=f"agent-{config.robot.id}",
             will=FacePublisher.will(topics),
+            subscriptions=((topics.controller_status, 1),),
+            on_message=watch.on_message,
             keepalive_s=config.broker.keepalive_s,
             connect_timeout_s=config.broker.connect_timeout_s,
         )
@@ -110,7 +119,20 @@ async def assemble(
         metrics=metrics,
         animator=animator,
     )
-    return Assembly(parts, broker)
+    return Assembly(parts, broker, watch, describe_models(config, listen=listen))
+
+
+def describe_models(config: Config, *, listen: bool) -> dict[str, str]:
+    """``kind -> "faster-whisper 'base.en' from PATH"`` for the models a session loads (for feedback and -v)."""
+    sections = {"tts": config.models.tts, "llm": config.models.llm, **({"stt": config.models.stt} if listen else {})}
+    described: dict[str, str] = {}
+    for kind, section in sections.items():
+        needs = model_needs(config, lambda loc, kind=kind: loc == ("models", kind))
+        found = [need.find() for need in needs]
+        where = f" from {found[0]}" if found and found[0] is not None else ""
+        name = f" {needs[0].name!r}" if needs and needs[0].name else ""
+        described[kind] = f"{section.backend}{name}{where}"
+    return described
 
 
 def open_video(config: Config, video: Path | None) -> VideoSource | None:

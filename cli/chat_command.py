@@ -7,8 +7,10 @@ import asyncio
 import sys
 
 from companion.agent.runner import RunOptions, open_session
+from companion.agent.session import ConversationSession
 from companion.cli import add_conversation_arguments, load_conversation_config
 from companion.cli.output import EventPrinter
+from companion.cli.progress import Feedback
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,18 +31,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run_chat(args: argparse.Namespace) -> int:
     config = load_conversation_config(args)
     printer = EventPrinter(config.active_persona.name, args.json)
-    options = RunOptions(publish_face=not args.no_face, greet=args.greet, on_event=printer)
-    async with open_session(config, options) as session:
-        if args.say:
-            for line in args.say:
-                await session.say(line)
-            return 0
-        interactive = sys.stdin.isatty()
-        while True:
-            if interactive:
-                print("> ", end="", flush=True)
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
+    with Feedback() as feedback:
+        options = RunOptions(publish_face=not args.no_face, greet=args.greet, on_event=printer, progress=feedback)
+        async with open_session(config, options) as session:
+            if args.say:
+                for line in args.say:
+                    await session.say(line)
                 return 0
-            if line.strip():
-                await session.say(line.strip())
+            await typed_turns(session, prompt=sys.stdin.isatty() and not args.json)
+    return 0
+
+
+async def typed_turns(session: ConversationSession, *, prompt: bool) -> None:
+    """Read lines from standard input and say each, until end of file (Ctrl-D) or Ctrl-C."""
+    if prompt:
+        print("type to talk; Ctrl-D or Ctrl-C to stop", file=sys.stderr)
+    while True:
+        if prompt:
+            print("> ", end="", flush=True)
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            return
+        if line.strip():
+            await session.say(line.strip())

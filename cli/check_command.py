@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from companion.agent.broker import broker_answers
-from companion.agent.config import load_config
 from companion.agent.models.registry import model_status
 from companion.agent.policy.plugin_loader import load_plugins
-from companion.cli import add_config_argument
+from companion.cli import config_choice, load_agent_config
 from companion.core.errors import CompanionError
 from companion.core.mqtt import MqttLink
 
@@ -24,15 +23,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "missing (with where it looked), and tests that the MQTT broker answers. Exits 0 when all is ready."
         ),
     )
-    add_config_argument(parser)
     parser.set_defaults(handler=run_check)
 
 
 async def run_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_agent_config(args)
     problems = 0
+    choice = config_choice(args)
     persona = f"persona '{config.persona}' ({config.active_persona.name})"
-    print(f"{OK} config {args.config}: {persona}, robot {config.robot.id}")
+    print(f"{OK} config {choice.path} (from {choice.origin}): {persona}, robot {config.robot.id}")
     try:
         plugins = load_plugins(config.active_persona.plugins, where=f"personas.{config.persona}.plugins")
         names = ", ".join(p.name for p in plugins) or "none"

@@ -12,6 +12,7 @@ from pathlib import Path
 from companion.agent.runner import RunOptions, open_session, report_of
 from companion.cli import add_conversation_arguments, load_conversation_config
 from companion.cli.output import EventPrinter
+from companion.cli.progress import Feedback
 from companion.speech.sources import MicrophoneSource, WavFileSource
 
 
@@ -48,6 +49,7 @@ async def run_robot(args: argparse.Namespace) -> int:
         video=args.video,
         use_camera=args.video is None and args.wav is None,
         on_event=printer,
+        progress=Feedback(),
     )
     async with open_session(config, options) as session:
         listening = asyncio.create_task(session.listen(source))

@@ -31,7 +31,7 @@ $(TEST_STAMP): $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m companion.cli.demo
+	$(BIN)/companion demo --tiny-dir $(TINY) --output outputs/demo
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -130,7 +130,7 @@ def describe_models(config: Config, *, listen: bool) -> dict[str, str]:
         needs = model_needs(config, lambda loc, kind=kind: loc == ("models", kind))
         found = [need.find() for need in needs]
         where = f" from {found[0]}" if found and found[0] is not None else ""
-        name = f" {needs[0].name!r}" if needs and needs[0].name else ""
+        name = f" {needs[0].name!r}" if needs and needs[0].name and not needs[0].explicit else ""
         described[kind] = f"{section.backend}{name}{where}"
     return described
 

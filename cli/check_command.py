@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from companion.agent.broker import broker_answers
-from companion.agent.models.registry import model_status
-from companion.agent.policy.plugin_loader import load_plugins
 from companion.cli import config_choice, load_agent_config
 from companion.core.errors import CompanionError
-from companion.core.mqtt import MqttLink
 
 OK, MISSING, NOTE = "ok     ", "MISSING", "note   "
 
@@ -27,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run_check(args: argparse.Namespace) -> int:
+    from companion.agent.broker import broker_answers
+    from companion.agent.models.registry import model_status
+    from companion.agent.policy.plugin_loader import load_plugins
+    from companion.core.mqtt import MqttLink
+
     config = load_agent_config(args)
     problems = 0
     choice = config_choice(args)

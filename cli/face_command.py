@@ -15,13 +15,12 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion.cli import config_choice
-from companion.face.config import DriverConfig, load_controller_config
-from companion.face.controller.rig import load_rig
-from companion.face.controller.service import FaceController
-from companion.face.drivers.registry import create_driver, describe_output
-from companion.face.protocol import TOPIC_ROOT
+
+if TYPE_CHECKING:
+    from companion.face.controller.service import FaceController
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +48,11 @@ def build_controller(args: argparse.Namespace) -> FaceController:
     Only the config's ``robot``, ``broker`` and ``controller`` sections are read: the face-controller's computer
     needs nothing of the agent's.
     """
+    from companion.face.config import DriverConfig, load_controller_config
+    from companion.face.controller.rig import load_rig
+    from companion.face.controller.service import FaceController
+    from companion.face.drivers.registry import create_driver
+
     choice = config_choice(args)
     config = load_controller_config(choice.path, base_dir=choice.base_dir)
     settings = config.controller
@@ -64,6 +68,8 @@ def build_controller(args: argparse.Namespace) -> FaceController:
 
 async def run_face(args: argparse.Namespace) -> int:
     from companion.agent.broker import ensure_broker
+    from companion.face.drivers.registry import describe_output
+    from companion.face.protocol import TOPIC_ROOT
 
     controller = build_controller(args)
     config, driver, rig = controller.config, controller.driver, controller.rig

@@ -86,5 +86,6 @@ def run_make_tiny(args: argparse.Namespace) -> int:
 
         models = make_tiny_models(args.dir, seed=args.seed, force=args.force, on_built=built)
     print(f"  config {models.config}")
-    print(f"try it: companion chat --config {models.config}", file=sys.stdout)
+    here = args.dir.resolve() == Path.cwd().resolve()
+    print("try it: companion chat" + ("" if here else f" --config {models.config}"), file=sys.stdout)
     return 0

@@ -153,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.verbose = args.verbose + getattr(args, "verbose_more", 0)
     setup_logging(args.verbose)
+    log.debug("companion %s on Python %s, verbosity %d", version(), sys.version.split()[0], args.verbose)
     try:
         result = args.handler(args)
         if inspect.iscoroutine(result):

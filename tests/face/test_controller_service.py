@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -487,9 +486,7 @@ def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path, fa
     return path
 
 
-async def _spawn(
-    tmp_path: Path, broker_url: str, robot_id: str, fallback: bool = True
-) -> asyncio.subprocess.Process:
+async def _spawn(tmp_path: Path, broker_url: str, robot_id: str, fallback: bool = True) -> asyncio.subprocess.Process:
     config = _write_config(tmp_path / "config.yaml", broker_url, robot_id, tmp_path / "cfg-log.jsonl", fallback)
     return await asyncio.create_subprocess_exec(
         *_cli(), "face", "-c", str(config), "--driver", "log", "--log", str(tmp_path / "face.jsonl"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -572,3 +573,27 @@ def test_command_line_options_override_the_config(tmp_path: Path, monkeypatch: p
     args = parser.parse_args(["face", "-c", str(config), "--driver", "servo"])
     with pytest.raises(ConfigError, match="unknown face driver 'servo'"):
         face_command.build_controller(args)
+
+
+async def test_the_controller_logs_the_agent_coming_and_going(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Config(
+        robot=RobotConfig(id="r1"),
+        controller=ControllerConfig(rig=SAMPLE, driver=DriverConfig(backend="log", path=tmp_path / "f.jsonl")),
+        persona="test",
+        personas={"test": Persona(name="Test", style="test")},
+    )
+    seen: list[bool] = []
+
+    class Shows(LogDriver):
+        def on_agent(self, online: bool) -> None:
+            seen.append(online)
+
+    controller = FaceController(settings, Shows(tmp_path / "f.jsonl"), load_rig(SAMPLE))
+    topic = controller.topics.agent_status
+    with caplog.at_level(logging.INFO, logger="companion.face.controller"):
+        controller._on_message(topic, encode_status("online"))
+        controller._on_message(topic, encode_status("online"))  # a refresh: said once
+        controller._on_message(topic, encode_status("offline", reason="connection lost"))
+    assert "agent online on companion/r1/agent/status" in caplog.text
+    assert "agent offline (connection lost)" in caplog.text
+    assert caplog.text.count("agent online") == 1 and seen == [True, False]

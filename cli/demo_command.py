@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from companion.face.controller.service import FaceController
 
 QUESTION = "Can you tell me where the dinosaurs are?"
-PAGE_WAIT_S = 60.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -139,21 +138,23 @@ async def start_face(config: Config) -> FaceController:
 
 
 async def wait_for_page(controller: FaceController, interactive: bool) -> None:
-    """Interactive: until a page is open and the user pressed Enter (a click in the page lets it play sound)."""
-    driver = controller.driver
+    """Interactive: until Enter, so the page can be opened and clicked first (a page may play sound only after a
+    click); says when a page connects. Not interactive: at once."""
     if not interactive:
-        return
-    for _ in range(int(PAGE_WAIT_S * 10)):
-        if getattr(driver, "clients", 0):
-            break
-        await asyncio.sleep(0.1)
-    else:
-        print("no page opened yet: going on without it (you can open it any time)")
         return
     from companion.cli.chat_command import stdin_lines
 
-    print("page open. Click it once so it may play sound, then press Enter here to start.", flush=True)
-    await stdin_lines().get()
+    print("open the page, click it once (browsers play sound only after a click), then press Enter here", flush=True)
+    lines = stdin_lines()
+    connected = False
+    while True:
+        try:
+            await asyncio.wait_for(lines.get(), 0.25)
+            return
+        except asyncio.TimeoutError:
+            if not connected and getattr(controller.driver, "clients", 0):
+                connected = True
+                print("  the page is connected", flush=True)
 
 
 async def visitor_asks(session: ConversationSession, question: Path | None) -> None:

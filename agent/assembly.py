@@ -16,11 +16,12 @@ from companion.agent.config.schema import Config
 from companion.agent.face_watch import ControllerWatch
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
-from companion.agent.models.registry import model_needs, require_models
+from companion.agent.models.registry import model_needs
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
 from companion.core.config import BackendSection
+from companion.core.errors import ModelMissingError, ModelsMissingError
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.protocol import Topics
@@ -73,11 +74,11 @@ async def assemble(
     """The session parts for ``config``. ``listen``: speech input; ``publish_face``: frames over MQTT."""
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
-    require_models(config, listen=listen, perceive=False)  # every missing model at once, before any loads
     models = config.models
-    tts: TextToSpeech = build(models.tts, config)
-    llm: LanguageModel = build(models.llm, config)
-    stt: SpeechToText | None = build(models.stt, config) if listen else None
+    built = await _build_models(config, listen)
+    tts: TextToSpeech = built["tts"]
+    llm: LanguageModel = built["llm"]
+    stt: SpeechToText | None = built.get("stt")
     animator = FaceAnimator()
     broker: BrokerHandle | None = None
     publisher: FacePublisher | None = None
@@ -120,6 +121,27 @@ async def assemble(
         animator=animator,
     )
     return Assembly(parts, broker, watch, describe_models(config, listen=listen))
+
+
+async def _build_models(config: Config, listen: bool) -> dict[str, Any]:
+    """The model backends (not loaded yet: ``warm_up`` loads). Every missing model is reported in one error, so a
+    user fetches them all at once; a missing library (the extra to install) is reported first, as it is raised."""
+    sections = {"tts": config.models.tts, "llm": config.models.llm, **({"stt": config.models.stt} if listen else {})}
+    built: dict[str, Any] = {}
+    missing: list[ModelMissingError] = []
+    try:
+        for kind, section in sections.items():
+            try:
+                built[kind] = build(section, config)
+            except ModelMissingError as error:
+                missing.append(error)
+        if missing:
+            raise missing[0] if len(missing) == 1 else ModelsMissingError(missing)
+    except BaseException:
+        for model in built.values():
+            await model.close()
+        raise
+    return built
 
 
 def describe_models(config: Config, *, listen: bool) -> dict[str, str]:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from companion.agent.config.schema import Config
 from companion.core.config import backend_sections
 from companion.core.config.loader import KeyPath
-from companion.core.errors import ModelMissingError, ModelsMissingError
 from companion.core.models import ModelNeed, ModelStatus
 
 
@@ -35,28 +34,3 @@ def model_needs(config: Config, used: Callable[[KeyPath], bool] | None = None) -
 def model_status(config: Config) -> list[ModelStatus]:
     """The state of every model the config needs, for ``companion check``."""
     return [ModelStatus.of(need) for need in model_needs(config)]
-
-
-def require_models(config: Config, *, listen: bool, perceive: bool) -> None:
-    """Raise one ``ModelsMissingError`` listing every missing model a session with these senses loads, before any
-    of them is loaded (a user then fetches them all at once, not one failure at a time)."""
-
-    def used(loc: KeyPath) -> bool:
-        if loc in (("models", "tts"), ("models", "llm")):
-            return True
-        if loc in (("models", "stt"), ("models", "vad")):
-            return listen
-        return perceive and (loc == ("models", "affect") or loc[:1] == ("perception",))
-
-    missing: list[ModelMissingError] = []
-    for need in model_needs(config, used):
-        if need.optional:
-            continue
-        try:
-            need.locate()
-        except ModelMissingError as error:
-            missing.append(error)
-    if len(missing) == 1:
-        raise missing[0]
-    if missing:
-        raise ModelsMissingError(missing)

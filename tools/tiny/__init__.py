@@ -93,7 +93,11 @@ def check_target(out_dir: Path, *, force: bool = False) -> None:
     config.yaml) unless ``force``. Hidden entries (a ``.venv``, ``.git``) do not count. Raises ``InputError``."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is a file, not a folder", "give a new or empty folder, e.g. models/tiny")
-    if out_dir.is_dir() and any(not p.name.startswith(".") for p in out_dir.iterdir()) and not force:
+    try:
+        occupied = out_dir.is_dir() and any(not p.name.startswith(".") for p in out_dir.iterdir())
+    except OSError as error:
+        raise InputError(f"cannot read the folder {out_dir}: {error.strerror or error}") from None
+    if occupied and not force:
         raise InputError(
             f"{out_dir} is not empty: the tiny models and their config.yaml would be written over what is there",
             "give a new or empty folder, or pass --force to write into it anyway",

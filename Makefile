@@ -13,7 +13,7 @@ TINY := models/tiny
 .PHONY: demo test lint bench bench-latency bench-face clean help
 
 help:
-	@echo "make demo   - set up .venv and run one conversation turn end to end (tiny models if real ones are missing)"
+	@echo "make demo   - set up .venv, then see and hear the robot in your browser (tiny models if real ones are missing)"
 	@echo "make test   - set up .venv, the test tools and mosquitto, then run the whole test suite"
 	@echo "make bench  - the performance benchmarks whose numbers are in the README"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -21,6 +22,8 @@ from companion.cli import config_choice
 
 if TYPE_CHECKING:
     from companion.face.controller.service import FaceController
+
+AGENT_GRACE_S = 10.0  # an agent that is running has announced itself (retained) long before this
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,6 +94,15 @@ async def run_face(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stopping.wait(), AGENT_GRACE_S)
+            if not stopping.is_set() and controller.agent_online is not True:
+                logging.getLogger("companion.face.controller").warning(
+                    "no agent on robot id %r yet (%s): an agent started with another robot.id or broker "
+                    "publishes where this controller does not listen",
+                    config.robot.id,
+                    controller.topics.agent_status,
+                )
             await stopping.wait()
         finally:
             await controller.stop()

@@ -13,25 +13,32 @@ TINY := models/tiny
 .PHONY: demo test lint bench bench-latency bench-face clean help
 
 help:
-	@echo "make demo   - set up .venv and run one conversation turn end to end (tiny models if real ones are missing)"
+	@echo "make demo   - set up .venv, then see and hear the robot in your browser (tiny models if real ones are missing)"
 	@echo "make test   - set up .venv, the test tools and mosquitto, then run the whole test suite"
 	@echo "make bench  - the performance benchmarks whose numbers are in the README"
 
+# pip shows what it collects and a progress bar per download: the first install takes a minute or more.
+PIP := $(BIN)/pip install --progress-bar on --disable-pip-version-check
+
 $(BIN)/python:
+	@echo "== creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PIP) --quiet --upgrade pip
 
 $(STAMP): pyproject.toml setup.py | $(BIN)/python
-	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[robot]"
+	@echo "== [1/2] torch, CPU build (the largest download)"
+	$(PIP) "$(TORCH)"
+	@echo "== [2/2] companion and its speech, language-model and perception libraries (about 1.8 GB installed)"
+	$(PIP) -e ".[robot]"
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[robot,test]"
+	@echo "== the test tools (pytest, playwright, ruff, the Wyoming servers, jsonschema, build)"
+	$(PIP) -e ".[robot,test]"
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m companion.cli.demo
+	$(BIN)/companion demo --tiny-dir $(TINY) --output outputs/demo
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

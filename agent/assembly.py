@@ -7,19 +7,21 @@ here, before anything runs, with a ``CompanionError`` that says what to do.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from companion.agent.broker import BrokerHandle, ensure_broker
 from companion.agent.config.schema import Config
+from companion.agent.face_watch import ControllerWatch
 from companion.agent.llm.base import LanguageModel
 from companion.agent.metrics import Metrics
+from companion.agent.models.registry import model_needs
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
 from companion.core.config import BackendSection
-from companion.core.errors import ModelMissingError
+from companion.core.errors import ModelMissingError, ModelsMissingError
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.protocol import Topics
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 class Assembly:
     parts: SessionParts
     broker: BrokerHandle | None
+    controller_watch: ControllerWatch | None = None
+    models: dict[str, str] = field(default_factory=dict)  # kind -> "backend name from path", for the start-up log
 
     async def close(self) -> None:
         for model in (self.parts.stt, self.parts.llm, self.parts.tts):
@@ -71,25 +75,31 @@ async def assemble(
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
     models = config.models
-    tts: TextToSpeech = build(models.tts, config)
-    llm: LanguageModel = build(models.llm, config)
-    stt: SpeechToText | None = build(models.stt, config) if listen else None
+    built = await _build_models(config, listen)
+    tts: TextToSpeech = built["tts"]
+    llm: LanguageModel = built["llm"]
+    stt: SpeechToText | None = built.get("stt")
     animator = FaceAnimator()
     broker: BrokerHandle | None = None
     publisher: FacePublisher | None = None
+    watch: ControllerWatch | None = None
     if publish_face:
         broker = await ensure_broker(config.broker)
         topics = Topics(config.robot.id)
+        watch = ControllerWatch(topics, config.broker.url)
         link = MqttLink(
             broker.host,
             broker.port,
             name=f"agent-{config.robot.id}",
             will=FacePublisher.will(topics),
-            # Operator commands, and what perception on another host sees (the runner routes them to the session).
+            # The controller's status, operator commands, and what perception on another host sees (the runner
+            # routes them: agent/mqtt_inputs.py).
             subscriptions=(
+                (topics.controller_status, 1),
                 (topics.agent_command, 1),
                 *([(topics.perception_state, 0)] if config.perception.source == "mqtt" else []),
             ),
+            on_message=watch.on_message,
             keepalive_s=config.broker.keepalive_s,
             connect_timeout_s=config.broker.connect_timeout_s,
         )
@@ -116,7 +126,41 @@ async def assemble(
         metrics=metrics,
         animator=animator,
     )
-    return Assembly(parts, broker)
+    return Assembly(parts, broker, watch, describe_models(config, listen=listen))
+
+
+async def _build_models(config: Config, listen: bool) -> dict[str, Any]:
+    """The model backends (not loaded yet: ``warm_up`` loads). Every missing model is reported in one error, so a
+    user fetches them all at once; a missing library (the extra to install) is reported first, as it is raised."""
+    sections = {"tts": config.models.tts, "llm": config.models.llm, **({"stt": config.models.stt} if listen else {})}
+    built: dict[str, Any] = {}
+    missing: list[ModelMissingError] = []
+    try:
+        for kind, section in sections.items():
+            try:
+                built[kind] = build(section, config)
+            except ModelMissingError as error:
+                missing.append(error)
+        if missing:
+            raise missing[0] if len(missing) == 1 else ModelsMissingError(missing)
+    except BaseException:
+        for model in built.values():
+            await model.close()
+        raise
+    return built
+
+
+def describe_models(config: Config, *, listen: bool) -> dict[str, str]:
+    """``kind -> "faster-whisper 'base.en' from PATH"`` for the models a session loads (for feedback and -v)."""
+    sections = {"tts": config.models.tts, "llm": config.models.llm, **({"stt": config.models.stt} if listen else {})}
+    described: dict[str, str] = {}
+    for kind, section in sections.items():
+        needs = model_needs(config, lambda loc, kind=kind: loc == ("models", kind))
+        found = [need.find() for need in needs]
+        where = f" from {found[0]}" if found and found[0] is not None else ""
+        name = f" {needs[0].name!r}" if needs and needs[0].name and not needs[0].explicit else ""
+        described[kind] = f"{section.backend}{name}{where}"
+    return described
 
 
 def open_video(config: Config, video: Path | None) -> VideoSource | None:

@@ -66,8 +66,20 @@ async def ensure_broker(config: BrokerConfig) -> BrokerHandle:
     return BrokerHandle(host, port, embedded)
 
 
+class _QuietProbes(logging.Filter):
+    """A connection that closes before sending a byte is someone checking that the port answers (``broker_answers``,
+    from this process or another companion): amqtt logs it as an error, it is not one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No data to decode MQTT packet" not in record.getMessage()
+
+
 async def _start_embedded(host: str, port: int) -> Any:
     from amqtt.broker import Broker
+
+    amqtt_log = logging.getLogger("amqtt.broker")
+    if not any(isinstance(f, _QuietProbes) for f in amqtt_log.filters):
+        amqtt_log.addFilter(_QuietProbes())
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

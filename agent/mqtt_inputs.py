@@ -7,6 +7,7 @@ source) and dropped, with one log line per kind of problem.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from companion.agent.commands import CommandHandler
 from companion.agent.metrics import Metrics
@@ -27,6 +28,7 @@ class AgentInputs:
         self.commands = CommandHandler(session)
         self.perception_malformed = 0
         self._logged = False
+        self.also: Callable[[str, bytes], object] | None = None  # another reader of the same subscriptions
 
     def subscriptions(self, remote_perception: bool) -> tuple[tuple[str, int], ...]:
         topics = [(self.topics.agent_command, 1)]
@@ -35,6 +37,8 @@ class AgentInputs:
         return tuple(topics)
 
     def __call__(self, topic: str, payload: bytes) -> None:
+        if self.also is not None:
+            self.also(topic, payload)
         if topic == self.topics.agent_command:
             before = self.commands.malformed
             self.commands(payload)

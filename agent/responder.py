@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from companion.agent.clauses import ClauseChunker
 from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
-from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, ReplyStarted
+from companion.agent.events import ClauseScheduled, ErrorEvent, EventBus, ReplyFinished, ReplyStarted
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn
@@ -159,6 +159,9 @@ class Responder:
             # A broken plugin stream or a voice that chokes on a word must not take the robot down: the reply
             # ends where it got to, and the conversation goes on.
             log.exception("reply %d failed", reply.utterance_id)
+            self.events.emit(
+                ErrorEvent(self.clock.now(), "reply_failed", "the reply broke off (see the log)", reply.utterance_id)
+            )
             if not reply.state.final:
                 reply.move(ReplyState.CANCELLED)
             self.playout.cancel(reply.utterance_id, self.clock.now(), self.fade_ms)
@@ -233,7 +236,7 @@ class Responder:
         self.events.emit(
             ClauseScheduled(
                 self.clock.now(), reply.turn.turn_id, reply.utterance_id, speech.text, emotion.emotion.value,
-                emotion.intensity, clause.start_t, speech.duration_s,
+                emotion.intensity, clause.start_t, speech.duration_s, clause.index,
             )
         )  # fmt: skip
         return shown

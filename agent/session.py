@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 
 from companion.agent.config.schema import Config
 from companion.agent.events import (
+    AudioEnded,
+    AudioStarted,
     BargeIn,
+    ClauseStarted,
+    ErrorEvent,
     EventBus,
     InterruptionResolved,
     PartialTranscript,
@@ -56,7 +60,7 @@ from companion.perception.perceiver import Perceiver
 from companion.perception.presence import PresenceEvent
 from companion.perception.visitor import VisitorState
 from companion.speech.echo import EchoCanceller, PassThrough
-from companion.speech.playout import Playout
+from companion.speech.playout import Playout, PlayoutResult, ScheduledClause
 from companion.speech.sinks import AudioSink, NullSink
 from companion.speech.sources import AudioSource
 from companion.speech.stt import SpeechToText
@@ -97,7 +101,7 @@ class ConversationSession:
         self.metrics = parts.metrics
         llm_step = LlmStep(parts.llm, config.models.llm, on_error=self._on_llm_error)
         self.chain = PolicyChain(parts.safety or SafetyStep(config.safety), parts.plugins, llm_step)
-        self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate)
+        self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate, listener=_PlayoutEvents(self.events))
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
         self.face = AgentFace(animator, parts.publisher)
         baseline = self.persona.emotion_baseline
@@ -436,5 +440,22 @@ class ConversationSession:
             reply.timings.mark("first_frame_published", t)
 
     def _on_llm_error(self, error: Exception) -> None:
+        self.events.emit(ErrorEvent(self.clock.now(), "llm_failed", f"the language model failed: {error}"))
         if self.metrics is not None:
             self.metrics.count_llm_error()
+
+
+class _PlayoutEvents:
+    """What the speaker actually plays, as events (the playout calls these as it writes the samples)."""
+
+    def __init__(self, events: EventBus) -> None:
+        self.events = events
+
+    def audio_started(self, utterance_id: int, t: float) -> None:
+        self.events.emit(AudioStarted(t, utterance_id))
+
+    def clause_started(self, clause: ScheduledClause, t: float) -> None:
+        self.events.emit(ClauseStarted(t, clause.utterance_id, clause.index, clause.speech.text))
+
+    def audio_ended(self, result: PlayoutResult) -> None:
+        self.events.emit(AudioEnded(result.end_t, result.utterance_id, result.interrupted, round(result.played_s, 3)))

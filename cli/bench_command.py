@@ -132,9 +132,12 @@ async def _run_cancel(args: argparse.Namespace) -> int:
 
 
 async def _run_latency(args: argparse.Namespace) -> int:
+    from companion.cli.progress import Feedback
     from companion.tools.bench.latency_bench import main
 
-    return await main(args)
+    with Feedback() as feedback:
+        args.note = feedback.note  # each step on standard error; the results on standard output
+        return await main(args)
 
 
 async def _run_face(args: argparse.Namespace) -> int:

@@ -2,22 +2,28 @@
 
 It runs beside the agent (often on the robot's own computer), prints where its output goes, and keeps running
 until SIGINT/SIGTERM, reconnecting to the broker forever; then it eases the face to neutral and publishes an
-orderly "offline". A broker that does not answer at start is an error: a controller that silently waits forever
-looks like a broken face.
+orderly "offline". When no broker answers at start it starts the embedded one, as the agent does (if
+``broker.embedded_fallback`` is on and the broker is on this machine), so ``companion face`` in one terminal and
+``companion chat`` in another just work; otherwise an unreachable broker is an error: a controller that silently
+waits forever looks like a broken face. It logs the agent coming and going, and reconnects.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from companion.cli import add_config_argument
-from companion.face.config import DriverConfig, load_controller_config
-from companion.face.controller.rig import load_rig
-from companion.face.controller.service import FaceController
-from companion.face.drivers.registry import create_driver, describe_output
+from companion.cli import config_choice
+
+if TYPE_CHECKING:
+    from companion.face.controller.service import FaceController
+
+AGENT_GRACE_S = 10.0  # an agent that is running has announced itself (retained) long before this
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rig", help="a rig YAML, or the name of a packaged rig such as 'sample' (default: controller.rig)"
     )
     parser.add_argument("--log", metavar="PATH", help="the log driver's JSONL file (default: controller.driver.path)")
-    add_config_argument(parser)
     parser.set_defaults(handler=run_face)
 
 
@@ -46,7 +51,13 @@ def build_controller(args: argparse.Namespace) -> FaceController:
     Only the config's ``robot``, ``broker`` and ``controller`` sections are read: the face-controller's computer
     needs nothing of the agent's.
     """
-    config = load_controller_config(args.config)
+    from companion.face.config import DriverConfig, load_controller_config
+    from companion.face.controller.rig import load_rig
+    from companion.face.controller.service import FaceController
+    from companion.face.drivers.registry import create_driver
+
+    choice = config_choice(args)
+    config = load_controller_config(choice.path, base_dir=choice.base_dir)
     settings = config.controller
     if args.driver and args.driver != settings.driver.backend:
         settings.driver = DriverConfig(backend=args.driver)  # another driver: its own defaults
@@ -59,26 +70,44 @@ def build_controller(args: argparse.Namespace) -> FaceController:
 
 
 async def run_face(args: argparse.Namespace) -> int:
+    from companion.agent.broker import ensure_broker
+    from companion.face.drivers.registry import describe_output
+    from companion.face.protocol import TOPIC_ROOT
+
     controller = build_controller(args)
     config, driver, rig = controller.config, controller.driver, controller.rig
+    # What a face-controller is for is the agent coming and going: say it without -v.
+    logging.getLogger("companion.face.controller").setLevel(logging.INFO if args.verbose < 2 else logging.DEBUG)
     # Handlers first: a SIGTERM that comes while starting must still end in an orderly shutdown.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
+    broker = await ensure_broker(config.broker)
     try:
         await controller.start()
+        embedded = " (embedded)" if broker.embedded is not None else ""
         print(
-            f"companion face: {describe_output(driver)} (rig {rig.name}, robot {config.robot.id}, "
-            f"broker {config.broker.url}); Ctrl-C to stop",
+            f"companion face: {describe_output(driver)} (rig {rig.name}, robot id {config.robot.id!r}: topics "
+            f"{TOPIC_ROOT}/{config.robot.id}/..., broker {config.broker.url}{embedded}); Ctrl-C to stop",
             flush=True,
         )
         try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stopping.wait(), AGENT_GRACE_S)
+            if not stopping.is_set() and controller.agent_online is not True:
+                logging.getLogger("companion.face.controller").warning(
+                    "no agent on robot id %r yet (%s): an agent started with another robot.id or broker "
+                    "publishes where this controller does not listen",
+                    config.robot.id,
+                    controller.topics.agent_status,
+                )
             await stopping.wait()
         finally:
             await controller.stop()
     finally:
+        await broker.close()
         for sig in signals:
             loop.remove_signal_handler(sig)
     return 0

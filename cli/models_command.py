@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from companion.cli import add_config_argument
+from companion.cli import config_choice, load_agent_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "persona's voice or models.tts.voice) from the Hugging Face hub into models.dir. Models already present "
         "(or given by an explicit path) are skipped. Fails within seconds when offline.",
     )
-    add_config_argument(fetch)
     fetch.add_argument(
         "--only",
         metavar="KINDS",
@@ -50,18 +49,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="build tiny random models and a config that uses them (offline, seconds)",
         description="Build tiny models with random weights (speech-to-text, language model, piper voice, "
         "facial-affect classifier) and DIR/config.yaml using them. The robot then talks nonsense, but every real "
-        "code path runs: try `companion chat --config DIR/config.yaml`.",
+        "code path runs: try `companion chat --config DIR/config.yaml`. DIR must be new or empty.",
     )
-    tiny.add_argument("dir", metavar="DIR", type=Path, help="the folder to write (created if needed)")
+    tiny.add_argument(
+        "dir", metavar="DIR", type=Path, nargs="?", default=Path(),
+        help="a new or empty folder (hidden files aside) to write; default: the current folder, whose config.yaml "
+        "every command then finds",
+    )  # fmt: skip
     tiny.add_argument("--seed", type=int, default=0, help="random seed of the weights (default: 0)")
+    tiny.add_argument("--force", action="store_true", help="write into DIR even if it is not empty (overwrites)")
     tiny.set_defaults(handler=run_make_tiny)
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from companion.agent.config import load_config
     from companion.agent.models.fetch import fetch_models
 
-    config = load_config(args.config)
+    config = load_agent_config(args)
+    print(f"config: {config_choice(args).path}", file=sys.stderr)
     results = fetch_models(config, args.only, timeout_s=args.timeout)
     fetched = sum(result.downloaded for result in results)
     print(f"done: {fetched} downloaded, {len(results) - fetched} already present (models.dir: {config.models.dir})")
@@ -69,12 +73,19 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_make_tiny(args: argparse.Namespace) -> int:
-    from companion.tools.tiny import make_tiny_models
+    from companion.cli.progress import Feedback
+    from companion.tools.tiny import check_target, make_tiny_models
 
+    check_target(args.dir, force=args.force)  # before the libraries load: a refusal is instant
     print(f"building tiny models in {args.dir} (seed {args.seed}) ...", flush=True)
-    models = make_tiny_models(args.dir, seed=args.seed)
-    for kind in ("stt", "llm", "tts", "affect"):
-        print(f"  {kind:6} {getattr(models, kind)}  ({models.build_s.get(kind, 0.0):.1f} s)")
+    with Feedback() as feedback:
+        feedback.start("building the tiny models (about 5 s)")
+
+        def built(kind: str, path: Path, seconds: float) -> None:
+            print(f"  {kind:6} {path}  ({seconds:.1f} s)", flush=True)
+
+        models = make_tiny_models(args.dir, seed=args.seed, force=args.force, on_built=built)
     print(f"  config {models.config}")
-    print(f"try it: companion chat --config {models.config}", file=sys.stdout)
+    here = args.dir.resolve() == Path.cwd().resolve()
+    print("try it: companion chat" + ("" if here else f" --config {models.config}"), file=sys.stdout)
     return 0

@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from companion.cli import add_config_argument
+from companion.cli import load_agent_config
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,14 +29,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--video", type=Path, help="a video file to watch instead of the camera")
     parser.add_argument("--json", action="store_true", help="also print each state as one JSON object per line")
-    add_config_argument(parser)
     parser.set_defaults(handler=run_perceive)
 
 
 async def run_perceive(args: argparse.Namespace) -> int:
     from companion.agent.assembly import build_perceiver, open_video
     from companion.agent.broker import ensure_broker
-    from companion.agent.config import load_config
     from companion.core.clock import LoopClock
     from companion.core.errors import InputError
     from companion.core.mqtt import MqttLink
@@ -44,7 +42,7 @@ async def run_perceive(args: argparse.Namespace) -> int:
     from companion.perception.protocol import encode_state
     from companion.perception.publisher import PerceptionPublisher
 
-    config = load_config(args.config)
+    config = load_agent_config(args)
     if args.video is not None and not args.video.is_file():
         raise InputError(f"video file not found: {args.video}")
     source = open_video(config, args.video)

@@ -9,10 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from companion.agent.runner import RunOptions, open_session, report_of
 from companion.cli import add_conversation_arguments, load_conversation_config
-from companion.cli.output import EventPrinter
-from companion.speech.sources import MicrophoneSource, WavFileSource
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run_robot(args: argparse.Namespace) -> int:
+    from companion.agent.runner import RunOptions, open_session, report_of
+    from companion.cli.output import EventPrinter
+    from companion.cli.progress import Feedback
+    from companion.speech.sources import MicrophoneSource, WavFileSource
+
     config = load_conversation_config(args)
     # Open the input first: a missing file is reported before any model loads.
     source = WavFileSource(args.wav) if args.wav else MicrophoneSource(config.audio.input_device)
@@ -50,6 +52,7 @@ async def run_robot(args: argparse.Namespace) -> int:
         use_camera=args.video is None and args.wav is None,
         on_event=printer,
         mirror=args.mirror,
+        progress=Feedback(quiet=args.verbose > 0),
     )
     async with open_session(config, options) as session:
         listening = asyncio.create_task(session.listen(source))

@@ -11,9 +11,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from companion.cli import add_config_argument
+from companion.cli import load_agent_config
+
+if TYPE_CHECKING:
+    from companion.agent.config.schema import SafetyConfig
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "tools" / "safety" / "data"
 EXIT_BELOW_TARGET = 1
@@ -43,9 +46,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     evaluate.add_argument("--min-recall", type=float, default=0.95)
     evaluate.add_argument("--max-false-alarms", type=float, default=0.05)
     evaluate.add_argument("--no-errors", action="store_true", help="do not list the misses and false alarms")
-    evaluate.add_argument(
-        "-c", "--config", default=None, help="use this config's safety section (extra phrases and exemplars)"
-    )
     evaluate.set_defaults(handler=_run_eval)
 
     screen = sub.add_parser(
@@ -57,7 +57,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "its own conversation unless --conversation is given. --output screens model output clauses instead."
         ),
     )
-    add_config_argument(screen)
     screen.add_argument("--conversation", action="store_true", help="the lines are consecutive turns of one talk")
     screen.add_argument("--output", action="store_true", help="screen lines as the model's clauses (output screen)")
     screen.add_argument(
@@ -66,13 +65,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     screen.set_defaults(handler=_run_screen)
 
 
-def _safety_config(path: str | None, required: bool) -> object:
-    from companion.agent.config import load_config
-    from companion.agent.config.schema import SafetyConfig
-
-    if path is None or (not required and not Path(path).exists()):
-        return SafetyConfig()
-    return load_config(path).safety
+def _safety_config(args: argparse.Namespace) -> SafetyConfig:
+    """The ``safety`` section of the config the command line names or the search finds (README, "Configuration")."""
+    return load_agent_config(args).safety
 
 
 def _run_eval(args: argparse.Namespace) -> int:
@@ -80,7 +75,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     from companion.tools.safety.evaluation import check_set, evaluate, format_report, load_set
 
     items = load_set(check_set(args.set))
-    detector = build_detector(_safety_config(args.config, required=True))  # type: ignore[arg-type]
+    detector = build_detector(_safety_config(args))
     report = evaluate(detector, items, str(args.set))
     passed = report.passed(args.min_recall, args.max_false_alarms)
     if args.json:
@@ -99,8 +94,7 @@ def screen_lines(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int
     from companion.agent.safety import TurnMemory
     from companion.agent.safety.output_screen import OutputScreen
 
-    config = _safety_config(args.config, required=args.config != _default_config())
-    detector = build_detector(config)  # type: ignore[arg-type]
+    detector = build_detector(_safety_config(args))
     screen = OutputScreen(args.declined_topic, classifier=detector.classifier) if args.output else None
     conversation = TurnMemory()
     for line in stdin:
@@ -126,9 +120,3 @@ def _parse_line(line: str) -> tuple[str, list[str]]:
             context = data.get("context") or []
             return data["text"], [str(turn) for turn in context] if isinstance(context, list) else [str(context)]
     return line, []
-
-
-def _default_config() -> str:
-    import os
-
-    return os.environ.get("COMPANION_CONFIG", "config.yaml")

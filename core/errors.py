@@ -41,6 +41,19 @@ class ModelMissingError(CompanionError):
         self.looked_in = list(looked_in)
 
 
+class ModelsMissingError(CompanionError):
+    """Several models are missing: every one is listed at once (fetching them one failure at a time is tedious)."""
+
+    exit_code = 3
+
+    def __init__(self, missing: Sequence[ModelMissingError]) -> None:
+        parts = [error.message for error in missing]
+        hints = list(dict.fromkeys(error.hint for error in missing if error.hint))
+        count = f"{len(missing)} models are missing:\n" if len(missing) > 1 else ""
+        super().__init__(count + "\n".join(parts), "\n  hint: ".join(hints) or None)
+        self.missing = list(missing)
+
+
 class BrokerUnreachableError(CompanionError):
     """The MQTT broker does not answer."""
 

@@ -104,7 +104,7 @@ class MqttLink:
                     log.debug("MQTT connect to %s:%s failed: %s", self.host, self.port, error)
             finally:
                 self._client = None
-                if self.connected.is_set():
+                if self.connected.is_set() and not self._stopping:  # an orderly stop is not a reconnect
                     self.reconnects += 1
                 self.connected.clear()
             await asyncio.sleep(backoff * (0.5 + random.random()))

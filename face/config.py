@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal, Protocol
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from companion.core.config import SHARED_ENV_OVERRIDES, BackendSection, BrokerConfig, RobotConfig, Section, load_config
 from companion.core.registry import BackendKind
@@ -38,11 +38,23 @@ class DriverConfig(BackendSection):
 
 
 class ControllerConfig(Section):
-    rig: Path = Field(Path("face/rigs/sample.yaml"), description="the actuator map (rig YAML)")
+    rig: Path | str = Field(
+        "sample",
+        description="the actuator map: a rig YAML (relative to the config file), or the name of a packaged rig",
+    )
     driver: DriverConfig = Field(default_factory=DriverConfig)
     output_rate_hz: int = Field(100, ge=10, le=1000)
     watchdog_ms: int = Field(300, ge=50)
     neutral_ease_ms: int = Field(600, ge=0)
+
+    @field_validator("rig", mode="before")
+    @classmethod
+    def _name_or_path(cls, value: object) -> object:
+        # A bare name ("sample") is a packaged rig, found wherever companion is installed; anything that looks like
+        # a file (a folder part or a .yaml suffix) is a path, made relative to the config file like every path.
+        if isinstance(value, str) and "/" not in value and "\\" not in value and not Path(value).suffix:
+            return value
+        return Path(value) if isinstance(value, str) else value
 
 
 class ControllerSections(Protocol):
@@ -64,7 +76,8 @@ class FaceControllerConfig(Section):
     controller: ControllerConfig = Field(default_factory=ControllerConfig)
 
 
-def load_controller_config(path: str | Path) -> FaceControllerConfig:
+def load_controller_config(path: str | Path, base_dir: Path | None = None) -> FaceControllerConfig:
     """The face-controller's sections of the config file at ``path`` (``$COMPANION_BROKER`` and
-    ``$COMPANION_ROBOT_ID`` apply). Raises ``ConfigError``."""
-    return load_config(path, FaceControllerConfig, env_overrides=SHARED_ENV_OVERRIDES)
+    ``$COMPANION_ROBOT_ID`` apply; relative paths against ``base_dir``, default the file's folder). Raises
+    ``ConfigError``."""
+    return load_config(path, FaceControllerConfig, env_overrides=SHARED_ENV_OVERRIDES, base_dir=base_dir)

@@ -18,6 +18,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -46,6 +47,17 @@ class PlayoutResult:
     interrupted: bool
     played_s: float
     path: Path | None
+
+
+class PlayoutListener(Protocol):
+    """Told what actually plays, when it plays (called from the writer a few ms before the sample is due, with
+    the exact loop time of the sample)."""
+
+    def audio_started(self, utterance_id: int, t: float) -> None: ...
+
+    def clause_started(self, clause: ScheduledClause, t: float) -> None: ...
+
+    def audio_ended(self, result: PlayoutResult) -> None: ...
 
 
 @dataclass
@@ -87,8 +99,10 @@ class Playout:
         block_ms: float = 10.0,
         write_ahead_ms: float = 30.0,
         history_s: float = 8.0,
+        listener: PlayoutListener | None = None,
     ) -> None:
         self.clock = clock
+        self.listener = listener
         self.sink = sink
         self.sample_rate = sample_rate
         self._block_s = block_ms / 1000.0
@@ -324,6 +338,12 @@ class Playout:
             self.sink.begin(utterance.id, rate)
             utterance.begun = True
             utterance.first_sample_t = t0
+            if self.listener is not None:
+                self.listener.audio_started(utterance.id, t0)
+        if self.listener is not None and utterance.fade is None:
+            for clause in utterance.clauses:
+                if first_sample <= round((clause.start_t - utterance.anchor) * rate) < first_sample + n:
+                    self.listener.clause_started(clause, clause.start_t)
         self.sink.write(utterance.id, block)
         utterance.played_s += n / rate
         self._history.append((t0, block))
@@ -332,8 +352,9 @@ class Playout:
 
     def _finish(self, utterance: _Utterance, end_t: float) -> None:
         path = self.sink.end(utterance.id, utterance.interrupted) if utterance.begun else None
-        utterance.done.set_result(
-            PlayoutResult(
-                utterance.id, utterance.first_sample_t, end_t, utterance.interrupted, utterance.played_s, path
-            )
+        result = PlayoutResult(
+            utterance.id, utterance.first_sample_t, end_t, utterance.interrupted, utterance.played_s, path
         )
+        utterance.done.set_result(result)
+        if self.listener is not None and utterance.begun:
+            self.listener.audio_ended(result)

@@ -1,6 +1,7 @@
 """Audio sinks: where the robot's voice goes. The playout scheduler writes to a sink in real time.
 
-``WavFileSink`` writes one wav file per reply (what a speaker would have played, gaps and fades included).
+``WavFileSink`` writes one wav file per reply (what a speaker would have played, gaps and fades included),
+numbered on from the files already in its folder, so a new session never overwrites an earlier one's.
 ``SpeakerSink`` plays through sounddevice when an output device exists. ``NullSink`` discards.
 """
 
@@ -10,7 +11,7 @@ import contextlib
 import logging
 import wave
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import numpy as np
 
@@ -43,6 +44,7 @@ class WavFileSink:
         self.prefix = prefix
         self.written: list[Path] = []
         self._open: dict[int, tuple[wave.Wave_write, Path]] = {}
+        self._files: dict[int, BinaryIO] = {}  # wave does not close a file object it was given
         self._count = 0
 
     def begin(self, utterance_id: int, sample_rate: int) -> None:
@@ -50,13 +52,29 @@ class WavFileSink:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise CompanionError(f"cannot create the audio output folder {self.directory}: {error}") from None
-        self._count += 1
-        path = self.directory / f"{self.prefix}-{self._count:04d}.wav"
-        handle = wave.open(str(path), "wb")  # noqa: SIM115 - stays open across writes until end()
+        path, file = self._new_file()
+        handle = wave.open(file, "wb")  # noqa: SIM115 - stays open across writes until end()
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(sample_rate)
         self._open[utterance_id] = (handle, path)
+        self._files[utterance_id] = file
+
+    def _new_file(self) -> tuple[Path, BinaryIO]:
+        """The next free ``prefix-NNNN.wav``, created exclusively: never an earlier session's file (nor one that
+        another process on the same folder has just taken)."""
+        if self._count == 0:
+            numbers = [_number(p.name, self.prefix) for p in self.directory.glob(f"{self.prefix}-*.wav")]
+            self._count = max([n for n in numbers if n is not None], default=0)
+        while True:
+            self._count += 1
+            path = self.directory / f"{self.prefix}-{self._count:04d}.wav"
+            try:
+                return path, path.open("xb")
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise CompanionError(f"cannot write the reply audio {path}: {error.strerror or error}") from None
 
     def write(self, utterance_id: int, samples: np.ndarray) -> None:
         entry = self._open.get(utterance_id)
@@ -68,12 +86,18 @@ class WavFileSink:
         if entry is None:
             return None
         entry[0].close()
+        self._files.pop(utterance_id).close()
         self.written.append(entry[1])
         return entry[1]
 
     def close(self) -> None:
         for utterance_id in list(self._open):
             self.end(utterance_id, interrupted=True)
+
+
+def _number(name: str, prefix: str) -> int | None:
+    digits = name.removeprefix(f"{prefix}-").removesuffix(".wav")
+    return int(digits) if digits.isdigit() else None
 
 
 class NullSink:

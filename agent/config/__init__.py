@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from companion.agent.config.schema import Config, Persona, TurnTakingConfig
-from companion.core.config import SHARED_ENV_OVERRIDES
+from companion.core.config import SHARED_ENV_OVERRIDES, Override
 from companion.core.config import load_config as load_section_config
 
 KeyPath = tuple[str | int, ...]
@@ -23,9 +23,20 @@ ENV_OVERRIDES: dict[str, KeyPath] = {
 }
 
 
-def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
-    """Read, override from the environment, validate (backends included) and resolve paths. Raises ``ConfigError``."""
-    return load_section_config(path, Config, env_overrides=ENV_OVERRIDES, environ=environ)
+def load_config(
+    path: str | Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    persona: str | None = None,
+    base_dir: Path | None = None,
+) -> Config:
+    """Read, override from the environment (and ``persona``: the ``--persona`` option, which wins), validate
+    (backends included) and resolve relative paths against ``base_dir`` (default: the file's folder). Raises
+    ``ConfigError``."""
+    overrides = [Override(("persona",), persona, "option --persona")] if persona else []
+    return load_section_config(
+        path, Config, env_overrides=ENV_OVERRIDES, environ=environ, overrides=overrides, base_dir=base_dir
+    )
 
 
 __all__ = ["ENV_OVERRIDES", "Config", "Persona", "TurnTakingConfig", "load_config"]

@@ -7,16 +7,22 @@ fetch`` downloads what is missing, and a backend that is built without its model
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from companion.agent.config.schema import Config
 from companion.core.config import backend_sections
+from companion.core.config.loader import KeyPath
 from companion.core.models import ModelNeed, ModelStatus
 
 
-def model_needs(config: Config) -> list[ModelNeed]:
-    """The model files of every configured backend (the perception ones only when perception is on)."""
+def model_needs(config: Config, used: Callable[[KeyPath], bool] | None = None) -> list[ModelNeed]:
+    """The model files of every configured backend (the perception ones only when perception is on); ``used``
+    narrows it to the sections a command builds (``companion chat`` needs no speech-to-text)."""
     context = config.build_context()
     needs: list[ModelNeed] = []
     for loc, section in backend_sections(config):
+        if used is not None and not used(loc):
+            continue
         if not config.perception.enabled and (loc[:1] == ("perception",) or loc == ("models", "affect")):
             continue
         if loc == ("models", "affect") and not config.emotion_inference_enabled:

@@ -3,7 +3,7 @@ name the file, the line and the key. Each package owns its own sections (``face.
 the agent's root config composes them.
 """
 
-from companion.core.config.loader import backend_sections, load_config, parse_yaml_with_lines
+from companion.core.config.loader import KeyValueError, Override, backend_sections, load_config, parse_yaml_with_lines
 from companion.core.config.section import BackendSection, Section, resolve_paths
 from companion.core.config.shared import SHARED_ENV_OVERRIDES, BrokerConfig, RobotConfig
 
@@ -11,6 +11,8 @@ __all__ = [
     "SHARED_ENV_OVERRIDES",
     "BackendSection",
     "BrokerConfig",
+    "KeyValueError",
+    "Override",
     "RobotConfig",
     "Section",
     "backend_sections",

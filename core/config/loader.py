@@ -3,16 +3,19 @@
 PyYAML forgets where values came from, so the file is first composed into a node tree and every key path is
 mapped to its line. Validation errors from pydantic are then reported against those lines, unknown keys get a
 "did you mean" suggestion, and a key given twice in one mapping is refused (PyYAML would keep the last silently).
-Environment variables may override settings; an error in one names the variable instead of a line. The options of
-every backend section are validated against the chosen backend's ``Options`` in the same pass, with the same
-kind of message.
+Environment variables and command-line options may override settings; an error in one names the variable or the
+option instead of a line. The options of every backend section are validated against the chosen backend's
+``Options`` in the same pass, with the same kind of message. A check that involves several keys (the active
+persona must exist, a privacy rule) raises ``KeyValueError`` naming the key it is about, so the message points at
+that key's line and not at the section or the file's first line.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -26,39 +29,64 @@ KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
+class KeyValueError(ValueError):
+    """A validation problem about one key, raised by a validator: ``at`` is the key path from the model being
+    validated (so a root model's validator can point at ``("perception", "emotion_inference")``)."""
+
+    def __init__(self, message: str, at: KeyPath) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+
+@dataclass(frozen=True)
+class Override:
+    """A value set from outside the file: ``source`` names it in messages ("environment variable X", "--persona")."""
+
+    key_path: KeyPath
+    value: Any
+    source: str
+
+
 def load_config(
     path: str | Path,
     schema: type[M],
     *,
     env_overrides: Mapping[str, KeyPath] | None = None,
     environ: Mapping[str, str] | None = None,
+    overrides: Sequence[Override] = (),
+    base_dir: Path | None = None,
 ) -> M:
-    """Read ``path``, apply ``env_overrides`` (variable -> key path), validate against ``schema`` and every chosen
-    backend's options, and make relative paths relative to the file. Raises ``ConfigError``."""
+    """Read ``path``, apply ``env_overrides`` (variable -> key path), then ``overrides`` (command-line options),
+    validate against ``schema`` and every chosen backend's options, and make relative paths relative to
+    ``base_dir`` (default: the file's folder). Raises ``ConfigError``."""
     path = Path(path)
     environ = os.environ if environ is None else environ
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: config file not found", "pass --config PATH or run from the repository folder"
+            f"{path}: config file not found", "pass --config PATH, or set $COMPANION_CONFIG to an existing file"
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
 
     data, where = parse_yaml_with_lines(text, path)
-    for variable, key_path in (env_overrides or {}).items():
-        value = environ.get(variable)
-        if value:
-            _set_path(data, key_path, value)
-            where[key_path] = f"environment variable {variable}"
+    applied = [
+        Override(key_path, environ[variable], f"environment variable {variable}")
+        for variable, key_path in (env_overrides or {}).items()
+        if environ.get(variable)
+    ]
+    for override in [*applied, *overrides]:
+        _set_path(data, override.key_path, override.value)
+        where[override.key_path] = override.source
 
     try:
         config = schema.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_describe(error, path, where, schema)) from None
     _bind_backends(config, path, where)
-    resolve_paths(config, path.resolve().parent)
+    resolve_paths(config, (base_dir or path.resolve().parent).expanduser())
     return config
 
 
@@ -69,8 +97,8 @@ def _bind_backends(config: BaseModel, path: Path, where: dict[KeyPath, str]) -> 
         try:
             backend = section.backend_class()
         except CompanionError as error:
-            place = _nearest_place((*loc, "backend"), where)
-            problems.append(f"  {path}:{place}: {_dotted((*loc, 'backend'))}: {error.message}")
+            place = _located(path, (*loc, "backend"), where)
+            problems.append(f"  {place}: {_dotted((*loc, 'backend'))}: {error.message}")
             if error.hint:
                 problems.append(f"    hint: {error.hint}")
             continue
@@ -104,10 +132,7 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = error.problem or error.context or "invalid YAML"
-        raise ConfigError(f"{path}{line}: YAML syntax error: {problem}") from None
+        raise ConfigError(_yaml_syntax_message(error, path)) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: YAML error: {error}") from None
     if root is None:
@@ -119,6 +144,22 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
     _record_lines(root, (), where, path)
     data = yaml.SafeLoader("").construct_document(root)
     return data, where
+
+
+def _yaml_syntax_message(error: yaml.MarkedYAMLError, path: Path) -> str:
+    """Where the parser gave up, and where the construct it was reading opened (an unclosed bracket or quote is
+    usually found lines later, where the parser stumbles on what follows)."""
+
+    def at(mark: yaml.Mark | None) -> str:
+        return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+    problem = error.problem or error.context or "invalid YAML"
+    lines = [f"{path}{at(error.problem_mark or error.context_mark)}: YAML syntax error: {problem}"]
+    opened = error.context_mark
+    if opened is not None and error.problem_mark is not None and error.context:
+        what = error.context.removeprefix("while ")
+        lines.append(f"  {path}{at(opened)}: {what} that started here")
+    return "\n".join(lines)
 
 
 def _record_lines(node: yaml.Node, at: KeyPath, where: dict[KeyPath, str], path: Path) -> None:
@@ -172,8 +213,14 @@ def _problems(
     lines: list[str] = []
     for problem in error.errors():
         inner: KeyPath = tuple(problem["loc"])
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, KeyValueError):
+            inner = (*inner, *cause.at)
+            loc = (*prefix, *inner)
+            lines.append(f"  {_located(path, loc, where)}: {_dotted(loc)}: {cause.message}")
+            continue
         loc = (*prefix, *inner)
-        place = _nearest_place(loc, where)
+        place = _located(path, loc, where)
         dotted = _dotted(loc)
         if problem["type"] == "extra_forbidden":
             message = f"unknown key '{inner[-1]}'"
@@ -183,17 +230,22 @@ def _problems(
         elif problem["type"] == "missing":
             message = "required key is missing"
         else:
-            message = f"{_plain(problem['msg'])}; got {_show(problem.get('input'))}"
-        lines.append(f"  {path}:{place}: {dotted}: {message}")
+            message = _plain(problem["msg"])
+            shown = problem.get("input")
+            if not isinstance(shown, (dict, list)):  # a whole section repeated back helps nobody
+                message += f"; got {_show(shown)}"
+        lines.append(f"  {place}: {dotted}: {message}")
     return lines
 
 
-def _nearest_place(loc: KeyPath, where: dict[KeyPath, str]) -> str:
+def _located(path: Path, loc: KeyPath, where: dict[KeyPath, str]) -> str:
+    """``file:LINE`` of the key (or of its nearest parent in the file), or ``file (environment variable X)`` when
+    the value came from outside the file."""
     for cut in range(len(loc), -1, -1):
         place = where.get(loc[:cut])
         if place:
-            return place.removeprefix("line ") if place.startswith("line ") else f" ({place})"
-    return "1"
+            return f"{path}:{place.removeprefix('line ')}" if place.startswith("line ") else f"{path} ({place})"
+    return f"{path}:1"
 
 
 def _plain(message: str) -> str:

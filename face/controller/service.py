@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -167,15 +168,17 @@ class FacePipeline:
             self.stats.gaze_yaw, self.stats.gaze_pitch = command.yaw, command.pitch
         return command
 
-    def on_agent_status(self, payload: bytes, now_ms: float) -> None:
+    def on_agent_status(self, payload: bytes, now_ms: float) -> dict[str, Any] | None:
+        """Returns the decoded status (None when malformed)."""
         try:
             status = decode_status(payload)
         except ProtocolError as error:
             self._malformed("agent status", error)
-            return
+            return None
         if status["state"] == "offline":
             self.stats.agent_offline += 1
             self.stop(Stop.AGENT_OFFLINE, now_ms)
+        return status
 
     def on_audio(self, payload: bytes, driver: Driver) -> None:
         try:
@@ -271,6 +274,7 @@ class FaceController:
         self._driver_open = False
         self._driver_error_logged = False
         self._resting: asyncio.Event | None = None  # set by the output loop once the face rests at shutdown
+        self.agent_online: bool | None = None  # None: no agent status seen yet
 
     @property
     def stats(self) -> ControllerStats:
@@ -353,13 +357,30 @@ class FaceController:
                 if command is not None and command.cmd == "flush":
                     self.driver.on_flush(command.utterance_id)
             elif topic == self.topics.agent_status:
-                pipeline.on_agent_status(payload, now_ms)
+                self._agent_status(pipeline.on_agent_status(payload, now_ms))
             elif topic == self.topics.audio:
                 pipeline.on_audio(payload, self.driver)
         except Exception:
             # A bug or a driver error must not end the subscription loop: count it, log it, keep serving.
             pipeline.stats.malformed += 1
             log.exception("error while handling a message on %s", topic)
+
+    def _agent_status(self, status: dict[str, Any] | None) -> None:
+        """Say when the agent comes and goes (a face that does not move is most often an agent that is not there),
+        and tell a driver that shows it (the simulator's status line)."""
+        if status is None:
+            return
+        online = status["state"] == "online"
+        if online == self.agent_online:
+            return
+        self.agent_online = online
+        if online:
+            log.info("agent online on %s", self.topics.agent_status)
+        else:
+            log.info("agent offline (%s)", status.get("reason", "no reason given"))
+        hook = getattr(self.driver, "on_agent", None)
+        if hook is not None:
+            hook(online)
 
     async def _output_loop(self) -> None:
         clock = self.clock

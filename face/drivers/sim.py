@@ -8,7 +8,8 @@ newest frame and wakes each client's sender task; a slow browser simply gets few
 
 WebSocket messages (docs/SIMULATOR.md has the full description):
 
-* server -> page, text JSON: ``hello`` (the channel layout), ``pong`` (clock sync), ``flush`` (barge-in).
+* server -> page, text JSON: ``hello`` (the channel layout), ``pong`` (clock sync), ``flush`` (barge-in),
+  ``agent`` (the agent came or went: the status line says "no agent" rather than "idle").
 * server -> page, binary: a frame (``FRAME_MESSAGE`` header, then float32 channel values in layout order) or a
   voice chunk (``AUDIO_MESSAGE`` header, then int16 mono PCM).
 * page -> server, text JSON: ``{"t": "ping", "c": <page clock, ms>}``; the server answers with its wall clock so
@@ -189,6 +190,7 @@ class SimDriver(BaseDriver):
         self._tick_rate = _TickRate()
         self._flushed: deque[int] = deque(maxlen=FLUSHED_REMEMBERED)
         self._channel_count: int | None = None
+        self._agent: bool | None = None  # None: no agent status seen
 
     @property
     def clients(self) -> int:
@@ -270,6 +272,13 @@ class SimDriver(BaseDriver):
             self.stats.audio_dropped += client.drop_utterance(utterance_id)
             client.queue(_Queued(text=text))
 
+    def on_agent(self, online: bool) -> None:
+        """The controller saw the agent come or go."""
+        self._agent = online
+        text = json.dumps({"t": "agent", "online": online})
+        for client in self._clients:
+            client.queue(_Queued(text=text))
+
     async def close(self) -> None:
         for client in self._clients:
             client.stop_timer()
@@ -324,6 +333,7 @@ class SimDriver(BaseDriver):
                 # The controller commands each frame this much before its pts for the motors' sake; the page
                 # draws it that much later, so the drawn face and the voice stay in step.
                 "latency_ms": self.rig.latency_ms,
+                "agent": bool(self._agent),
             }
         )
 

@@ -64,8 +64,30 @@ def test_yaml_syntax_and_empty_files(tmp_path: Path) -> None:
 
 
 def test_the_active_persona_must_exist(tmp_path: Path) -> None:
-    message = error_of(write(tmp_path, BASE.replace("persona: guide", "persona: guard")))
-    assert "persona 'guard' is not defined in `personas` (defined: guide)" in message
+    # The persona line is the last of the file here: the error points at it, not at line 1 or a section.
+    text = "robot:\n  id: r1\npersonas:\n  guide:\n    name: Ada\n    style: A guide.\npersona: guard\n"
+    path = write(tmp_path, text)
+    message = error_of(path)
+    assert f"{path}:7: persona: 'guard' is not defined in `personas` (defined: guide); did you mean 'guide'?" in message
+    assert "{" not in message, "no dict dump"
+
+
+def test_a_wrong_persona_from_the_environment_or_the_option_names_its_source(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "  tutor:\n    name: Pip\n    style: A tutor.\n")
+    message = error_of(path, {"COMPANION_PERSONA": "tutr"})
+    assert f"{path} (environment variable COMPANION_PERSONA): persona: 'tutr' is not defined" in message
+    assert "did you mean 'tutor'?" in message
+    with pytest.raises(ConfigError, match=r"\(option --persona\): persona: 'gide'.*did you mean 'guide'"):
+        load_config(path, {"COMPANION_PERSONA": "tutor"}, persona="gide")
+    assert load_config(path, {"COMPANION_PERSONA": "guide"}, persona="tutor").active_persona.name == "Pip"
+
+
+def test_a_yaml_error_says_where_the_construct_opened_and_where_it_broke(tmp_path: Path) -> None:
+    text = BASE + "    plugins: [repeat\n    greeting: Hello\n    voice: amy\n"
+    path = write(tmp_path, text)
+    broke, opened = error_of(path).splitlines()
+    assert broke.startswith(f"{path}:7:13: YAML syntax error: expected ',' or ']'"), broke
+    assert opened.strip() == f"{path}:6:14: parsing a flow sequence that started here"
 
 
 def test_environment_overrides_win_and_are_named_when_wrong(tmp_path: Path) -> None:
@@ -80,7 +102,10 @@ def test_environment_overrides_win_and_are_named_when_wrong(tmp_path: Path) -> N
 def test_emotion_recognition_is_refused_in_schools_and_workplaces(tmp_path: Path) -> None:
     for place in ("education", "workplace"):
         text = BASE + f"privacy:\n  deployment: {place}\nperception:\n  emotion_inference: true\n"
-        assert "EU AI Act" in error_of(write(tmp_path, text, f"{place}.yaml"))
+        path = write(tmp_path, text, f"{place}.yaml")
+        message = error_of(path)
+        assert f"{path}:9: perception.emotion_inference: emotion recognition is not allowed" in message
+        assert "EU AI Act" in message and "{" not in message
         off_by_default = load_config(write(tmp_path, BASE + f"privacy:\n  deployment: {place}\n", "x.yaml"), {})
         assert off_by_default.emotion_inference_enabled is False
     assert load_config(write(tmp_path, BASE), {}).emotion_inference_enabled is True

@@ -56,7 +56,8 @@ def test_the_face_controller_runs_without_the_model_libraries(broker: Broker, tm
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert log.read_text().count("\n") > 10  # it ticked
+    # It ticked: the log driver writes changes only, so an idle face without an agent writes its first tick.
+    assert log.read_text().count("\n") >= 1
 
 
 @pytest.mark.integration

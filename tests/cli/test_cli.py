@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_chat_json_prints_turns_replies_emotions_and_timings(tiny_models: TinyMo
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     events = [json.loads(line) for line in result.stdout.splitlines()]
-    turns = [e for e in events if e["type"] == "user_turn_event"]
+    turns = [e for e in events if e["type"] == "user_turn"]
     replies = [e for e in events if e["type"] == "reply_finished"]
     assert [t["text"] for t in turns] == ["hello there", "could you repeat that?"]
     assert len(replies) == 2
@@ -141,6 +142,104 @@ def test_chat_json_prints_turns_replies_emotions_and_timings(tiny_models: TinyMo
 
 
 def test_help_explains_every_command() -> None:
-    for command in ("chat", "run", "face", "check", "models", "bench"):
+    for command in ("demo", "chat", "run", "face", "check", "models", "bench"):
         result = run_cli(command, "--help", timeout=60)
         assert result.returncode == 0 and "usage: companion " + command in result.stdout
+        assert "--config" in result.stdout and "--persona" in result.stdout  # the global options, here too
+
+
+def test_version_before_or_after_the_command() -> None:
+    for args in (("--version",), ("chat", "--version")):
+        result = run_cli(*args, timeout=60)
+        assert result.returncode == 0 and result.stdout.startswith("companion 0."), result.stdout + result.stderr
+
+
+def test_global_options_work_on_either_side_of_the_command(tmp_path: Path) -> None:
+    config = tmp_path / "two.yaml"
+    config.write_text(VALID + "  tutor:\n    name: Pip\n    style: A tutor.\n")
+    for args in (
+        ("-c", str(config), "--persona", "tutor", "check", "-v"),
+        ("check", "--persona", "tutor", "-c", str(config)),
+    ):
+        result = run_cli(*args, env={"COMPANION_BROKER": f"mqtt://127.0.0.1:{free_port()}"})
+        assert f"config {config} (from --config): persona 'tutor' (Pip)" in result.stdout, result.stdout + result.stderr
+    verbose = run_cli(
+        "-v", "check", "-v", "-c", str(config), env={"COMPANION_BROKER": f"mqtt://127.0.0.1:{free_port()}"}
+    )
+    assert "DEBUG" in verbose.stderr and "verbosity 2" in verbose.stderr  # -v before and after add up to -vv
+
+
+def _isolated(tmp_path: Path) -> dict[str, str]:
+    """An environment with its own (empty) user folders and no COMPANION_* variables."""
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
+    env |= {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share")}
+    env["COMPANION_BROKER"] = f"mqtt://127.0.0.1:{free_port()}"
+    return env
+
+
+def run_in(folder: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=180, env=env, cwd=folder)
+
+
+def test_the_config_is_searched_from_any_folder(tmp_path: Path) -> None:
+    env = _isolated(tmp_path)
+    # Nothing anywhere: the packaged default (the repository's config.yaml in a source checkout).
+    result = run_in(tmp_path / "empty", "check", env=env)
+    assert "(from the packaged default)" in result.stdout and "robot museum-1" in result.stdout, result.stdout
+    # A config in the user config folder wins over the default ...
+    user = Path(env["XDG_CONFIG_HOME"]) / "companion" / "config.yaml"
+    user.parent.mkdir(parents=True)
+    user.write_text(VALID + "robot: {id: from-user}\n")
+    result = run_in(tmp_path / "empty", "check", env=env)
+    assert f"config {user} (from the user config folder)" in result.stdout and "robot from-user" in result.stdout
+    # ... ./config.yaml wins over that, $COMPANION_CONFIG over that, and --config over everything.
+    (tmp_path / "here").mkdir()
+    (tmp_path / "here" / "config.yaml").write_text(VALID + "robot: {id: from-cwd}\n")
+    assert "robot from-cwd" in run_in(tmp_path / "here", "check", env=env).stdout
+    named = tmp_path / "named.yaml"
+    named.write_text(VALID + "robot: {id: from-env}\n")
+    assert "robot from-env" in run_in(tmp_path / "here", "check", env={**env, "COMPANION_CONFIG": str(named)}).stdout
+    result = run_in(tmp_path / "here", "check", "-c", str(user), env={**env, "COMPANION_CONFIG": str(named)})
+    assert "robot from-user" in result.stdout
+    # A named file that is missing is an error, never a silent fall back to another file.
+    missing = run_in(tmp_path / "here", "check", env={**env, "COMPANION_CONFIG": str(tmp_path / "nope.yaml")})
+    assert_clear_error(missing, "config file not found (given by $COMPANION_CONFIG)")
+
+
+def test_the_face_controller_runs_from_any_folder(tmp_path: Path) -> None:
+    # The packaged default config and the packaged rig: no file of the repository is needed.
+    env = _isolated(tmp_path)
+    process = subprocess.Popen(
+        [*CLI, "face", "--driver", "log", "--log", "face.jsonl"], cwd=tmp_path, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert "face log at" in line and "rig sample" in line and "(embedded)" in line, line + err
+    assert process.returncode == 0 and "Traceback" not in err, err
+    assert "No data" not in err  # the embedded broker's probe noise is not shown
+
+
+def test_make_tiny_refuses_to_overwrite_and_explains_bad_places(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "config.yaml").write_text("mine\n")
+    refused = run_in(project, "models", "make-tiny", env=_isolated(tmp_path))
+    assert_clear_error(refused, "is not empty", "--force")
+    assert (project / "config.yaml").read_text() == "mine\n" and sorted(p.name for p in project.iterdir()) == [
+        "config.yaml"
+    ]
+    assert_clear_error(run_cli("models", "make-tiny", str(project / "config.yaml")), "is a file, not a folder")
+    assert_clear_error(run_cli("models", "make-tiny", "/proc/companion-tiny"), "cannot write the tiny models")
+
+
+def test_every_missing_model_is_listed_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "models.yaml"
+    config.write_text(VALID + f"models:\n  dir: {tmp_path}/empty-models\n")
+    result = run_cli("chat", "--no-face", "--say", "hello", "-c", str(config))
+    assert_clear_error(result, "2 models are missing", "language model", "piper voice", "companion models fetch")
+    assert result.returncode == 3

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from companion.agent.config.schema import BrokerConfig, Config, ControllerConfig, Persona, RobotConfig
-from companion.cli import face_command
+from companion.cli import build_parser, face_command
 from companion.core.errors import BrokerUnreachableError, CompanionError, ConfigError
 from companion.core.mqtt import MqttLink
 from companion.face.channels import SPEC_BY_NAME, ChannelSpec
@@ -476,10 +476,10 @@ def _cli() -> list[str]:
     return [sys.executable, "-c", _FACE_ONLY]
 
 
-def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path) -> Path:
+def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path, fallback: bool = True) -> Path:
     path.write_text(
         f"robot: {{id: {robot_id}}}\n"
-        f"broker: {{url: '{broker_url}', connect_timeout_s: 1.0}}\n"
+        f"broker: {{url: '{broker_url}', connect_timeout_s: 1.0, embedded_fallback: {str(fallback).lower()}}}\n"
         f"controller: {{rig: '{SAMPLE}', driver: {{backend: log, path: '{log_path}'}}, neutral_ease_ms: 100}}\n"
         "persona: test\n"
         "personas: {test: {name: Test, style: test}}\n"
@@ -487,8 +487,8 @@ def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path) ->
     return path
 
 
-async def _spawn(tmp_path: Path, broker_url: str, robot_id: str) -> asyncio.subprocess.Process:
-    config = _write_config(tmp_path / "config.yaml", broker_url, robot_id, tmp_path / "cfg-log.jsonl")
+async def _spawn(tmp_path: Path, broker_url: str, robot_id: str, fallback: bool = True) -> asyncio.subprocess.Process:
+    config = _write_config(tmp_path / "config.yaml", broker_url, robot_id, tmp_path / "cfg-log.jsonl", fallback)
     return await asyncio.create_subprocess_exec(
         *_cli(), "face", "-c", str(config), "--driver", "log", "--log", str(tmp_path / "face.jsonl"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
@@ -537,7 +537,8 @@ async def test_cli_last_will_on_abrupt_death_and_clean_exit_on_sigterm(broker: B
 
 @pytest.mark.integration
 async def test_cli_unreachable_broker_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
-    process = await _spawn(tmp_path, f"mqtt://127.0.0.1:{free_port()}", "nobroker")
+    # Without the embedded fallback (with it, `companion face` starts a broker itself, as the agent does).
+    process = await _spawn(tmp_path, f"mqtt://127.0.0.1:{free_port()}", "nobroker", fallback=False)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == BrokerUnreachableError.exit_code
     assert b"no MQTT broker answers" in stderr and b"Traceback" not in stderr
@@ -557,8 +558,7 @@ def test_registry_builds_drivers_by_name_and_suggests_on_typos(tmp_path: Path) -
 
 def test_command_line_options_override_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _write_config(tmp_path / "config.yaml", "mqtt://127.0.0.1:1883", "cli", tmp_path / "cfg.jsonl")
-    parser = argparse.ArgumentParser(prog="companion")
-    face_command.register(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser()
     monkeypatch.chdir(tmp_path)
     args = parser.parse_args(["face", "-c", str(config)])
     controller = face_command.build_controller(args)
@@ -573,3 +573,27 @@ def test_command_line_options_override_the_config(tmp_path: Path, monkeypatch: p
     args = parser.parse_args(["face", "-c", str(config), "--driver", "servo"])
     with pytest.raises(ConfigError, match="unknown face driver 'servo'"):
         face_command.build_controller(args)
+
+
+async def test_the_controller_logs_the_agent_coming_and_going(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Config(
+        robot=RobotConfig(id="r1"),
+        controller=ControllerConfig(rig=SAMPLE, driver=DriverConfig(backend="log", path=tmp_path / "f.jsonl")),
+        persona="test",
+        personas={"test": Persona(name="Test", style="test")},
+    )
+    seen: list[bool] = []
+
+    class Shows(LogDriver):
+        def on_agent(self, online: bool) -> None:
+            seen.append(online)
+
+    controller = FaceController(settings, Shows(tmp_path / "f.jsonl"), load_rig(SAMPLE))
+    topic = controller.topics.agent_status
+    with caplog.at_level(logging.INFO, logger="companion.face.controller"):
+        controller._on_message(topic, encode_status("online"))
+        controller._on_message(topic, encode_status("online"))  # a refresh: said once
+        controller._on_message(topic, encode_status("offline", reason="connection lost"))
+    assert "agent online on companion/r1/agent/status" in caplog.text
+    assert "agent offline (connection lost)" in caplog.text
+    assert caplog.text.count("agent online") == 1 and seen == [True, False]

@@ -279,6 +279,31 @@ async def test_page_shows_layout_and_status(page: Page, driver: SimDriver) -> No
     assert driver.clients == 1
 
 
+async def test_the_page_hears_when_the_agent_comes_and_goes(driver: SimDriver) -> None:
+    driver.on_agent(False)
+    async with aiohttp.ClientSession() as session, session.ws_connect(driver.url + "ws") as ws:
+        hello = json.loads((await ws.receive(timeout=5)).data)
+        assert hello["t"] == "hello" and hello["agent"] is False
+        driver.on_agent(True)
+        assert json.loads((await ws.receive(timeout=5)).data) == {"t": "agent", "online": True}
+    async with aiohttp.ClientSession() as session, session.ws_connect(driver.url + "ws") as ws:
+        assert json.loads((await ws.receive(timeout=5)).data)["agent"] is True  # a page opened later knows too
+    driver.on_agent(False)
+
+
+@pytest.mark.integration
+async def test_status_says_no_agent_rather_than_idle(page: Page, driver: SimDriver) -> None:
+    driver.on_agent(False)
+    await show(page, driver, {"jawOpen": 0.0})
+    await page.wait_for_function("() => document.getElementById('status').textContent.includes('no agent')")
+    assert await page.get_attribute("body", "data-agent") == "false"
+    driver.on_agent(True)
+    await page.wait_for_function("() => document.getElementById('status').textContent.includes('idle')")
+    status = await page.text_content("#status")
+    assert status is not None and "no agent" not in status
+    driver.on_agent(False)
+
+
 @pytest.mark.integration
 async def test_jaw_open_opens_the_mouth_and_closing_shuts_it(page: Page, driver: SimDriver) -> None:
     closed = await show(page, driver, {"jawOpen": 0.0})

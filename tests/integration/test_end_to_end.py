@@ -74,7 +74,7 @@ def test_spoken_question_with_a_face_gets_a_lip_synced_emotional_reply(
     )
     assert run.returncode == 0, run.stderr[-3000:]
     events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    turns = [e for e in events if e["type"] == "user_turn_event"]
+    turns = [e for e in events if e["type"] == "user_turn"]
     replies = [e for e in events if e["type"] == "reply_finished"]
 
     # A transcript was produced, and answered with an emotion from the set.

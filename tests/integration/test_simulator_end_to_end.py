@@ -154,7 +154,7 @@ def simulator(broker: Broker, tiny_models: TinyModels, tmp_path: Path) -> Iterat
         first_line = stdout.read_text().split("\n", 1)[0]
         found = URL.search(first_line)
         assert found, f"no URL in {first_line!r}; stderr: {stderr.read_text()[-3000:]}"
-        assert f"robot {ROBOT_ID}" in first_line and broker.url in first_line, first_line
+        assert f"robot id '{ROBOT_ID}'" in first_line and broker.url in first_line, first_line
         yield found.group(1), config
     finally:
         process.send_signal(signal.SIGTERM)

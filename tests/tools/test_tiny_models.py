@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import shutil
@@ -54,11 +53,9 @@ def test_the_folder_can_be_moved(tiny: TinyModels, tmp_path: Path) -> None:
 
 
 def test_make_tiny_command_writes_a_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from companion.cli.models_command import register
+    from companion.cli import build_parser
 
-    parser = argparse.ArgumentParser(prog="companion")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["models", "make-tiny", str(tmp_path / "t"), "--seed", "3"])
+    args = build_parser().parse_args(["models", "make-tiny", str(tmp_path / "t"), "--seed", "3"])
     assert args.handler(args) == 0
     printed = capsys.readouterr().out
     assert f"companion chat --config {tmp_path / 't' / 'config.yaml'}" in printed

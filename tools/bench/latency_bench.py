@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,13 @@ class _PauseRecorder(ConversationSession):
 
 
 async def _session_turns(
-    config: Config, llm: TransformersLLM, question: np.ndarray, voiced_end: float, turns: int, warmup: int
+    config: Config,
+    llm: TransformersLLM,
+    question: np.ndarray,
+    voiced_end: float,
+    turns: int,
+    warmup: int,
+    note: Callable[[str], None] = lambda _line: None,
 ) -> tuple[list[TurnMeasure], float]:
     clock = LoopClock()
     log = CallLog()
@@ -163,6 +170,9 @@ async def _session_turns(
             finished = await events.wait_for(ReplyFinished, lambda e, u=clause.utterance_id: e.utterance_id == u)
             if index >= warmup:
                 measures.append(_measure(listen_start + voiced_end, session.pauses, clause, finished, log, llm, config))
+                note(f"turn {index - warmup + 1}/{turns}: voice to voice {measures[-1].voice_to_voice_ms:.0f} ms")
+            else:
+                note(f"warm-up turn {index + 1}/{warmup} done")
         lag = session.loop_lag.stats().p99_ms
     finally:
         await session.close()
@@ -248,8 +258,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where progress lines go: ``args.note`` (the CLI's feedback on standard error) or nowhere."""
+    note = getattr(args, "note", None)
+    return note if callable(note) else (lambda _line: None)
+
+
 async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
-    models = await asyncio.to_thread(make_bench_models, args.models_dir)
+    note = _progress(args)
+    note(f"bench models in {args.models_dir}")
+    models = await asyncio.to_thread(make_bench_models, args.models_dir, on_step=note)
     config = _config(models.root, models.stt, models.llm, models.tts, args)
     question, voiced_end = question_audio()
     llm = TransformersLLM(
@@ -260,10 +278,12 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
         temperature=0.0,
         max_new_tokens=96,
     )
+    note("loading the models ...")
     await asyncio.to_thread(llm._load)
     factory = forced_reply_factory(llm._tokenizer, REPLY)
     llm._logits_processor_factory = factory
-    measures, lag_p99 = await _session_turns(config, llm, question, voiced_end, args.turns, args.warmup)
+    measures, lag_p99 = await _session_turns(config, llm, question, voiced_end, args.turns, args.warmup, note)
+    note(f"the naive pipeline, {args.turns} turns ...")
     naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
     v2v = [m.voice_to_voice_ms for m in measures]
     p50, naive_p50 = statistics.median(v2v), statistics.median(naive)

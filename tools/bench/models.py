@@ -221,8 +221,15 @@ def english_corpus() -> list[str]:
     return [*CORPUS, *paragraphs]
 
 
-def make_bench_models(out_dir: Path, sizes: BenchSizes = BenchSizes(), seed: int = 0) -> BenchModels:
-    """Build the real-size random models under ``out_dir`` unless already there with the same shapes."""
+def make_bench_models(
+    out_dir: Path,
+    sizes: BenchSizes = BenchSizes(),
+    seed: int = 0,
+    on_step: Callable[[str], None] | None = None,
+) -> BenchModels:
+    """Build the real-size random models under ``out_dir`` unless already there with the same shapes.
+    ``on_step(line)`` hears about each build before it starts and when it is done (the first run writes about
+    1.1 GB and takes about a minute)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / MANIFEST
@@ -264,7 +271,11 @@ def make_bench_models(out_dir: Path, sizes: BenchSizes = BenchSizes(), seed: int
     for kind in ("stt", "llm", "tts"):
         if present[kind] and manifest.get(kind) == wanted[kind]:
             continue
+        if on_step is not None:
+            on_step(f"building the bench's {kind} model in {finals[kind]} (real size, random weights; cached) ...")
         build_s[kind] = _build_in_place(finals[kind], builders[kind])
+        if on_step is not None:
+            on_step(f"built the bench's {kind} model: {_disk_size(finals[kind]) / 1e6:.0f} MB in {build_s[kind]:.1f} s")
         manifest[kind] = wanted[kind]
         manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     sizes_on_disk = {kind: _disk_size(path) for kind, path in finals.items()}

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from companion.core.errors import InputError
+
 CONFIG_NAME = "config.yaml"
 STT_DIR = "stt"
 LLM_DIR = "llm"
@@ -34,21 +36,10 @@ class TinyModels:
     build_s: dict[str, float] = field(default_factory=dict)
 
 
-def _sample_rig() -> Path | None:
-    """The installed sample rig: the config's default rig path is relative and would not exist beside DIR."""
-    from importlib import resources
-
-    try:
-        rig = Path(str(resources.files("companion.face.rigs") / "sample.yaml"))
-    except (ModuleNotFoundError, TypeError):
-        return None
-    return rig if rig.is_file() else None
-
-
-def tiny_config_text(seed: int, rig: Path | None = None) -> str:
-    """The YAML of a complete config that uses the tiny models, paths relative to the file itself."""
+def tiny_config_text(seed: int) -> str:
+    """The YAML of a complete config that uses the tiny models, paths relative to the file itself (the rig is the
+    packaged one, by name), so the folder can be moved."""
     labels = ", ".join(AFFECT_LABELS)
-    controller = f"controller:\n  rig: {str(rig)!r}\n" if rig is not None else ""
     return f"""\
 # Tiny offline models built by `companion models make-tiny` (seed {seed}).
 # Random weights: the robot hears and says nonsense, but every real code path runs (faster-whisper, transformers,
@@ -81,7 +72,11 @@ models:
     pixel_scale: {1 / 255}
     pixel_offset: 0.0
     align: false
-{controller}persona: tiny
+face:
+  publish_audio: true  # the web simulator (companion face --driver sim) plays the voice
+controller:
+  rig: sample
+persona: tiny
 personas:
   tiny:
     name: Tiny
@@ -96,21 +91,54 @@ personas:
 """
 
 
-def make_tiny_models(out_dir: Path, seed: int = 0) -> TinyModels:
-    """Build the four tiny models under ``out_dir`` and write ``out_dir/config.yaml``; return the paths."""
+def check_target(out_dir: Path, *, force: bool = False) -> None:
+    """Refuse to write into a file or a non-empty folder (``make-tiny .`` in a project would replace its
+    config.yaml) unless ``force``. Hidden entries (a ``.venv``, ``.git``) do not count. Raises ``InputError``."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} is a file, not a folder", "give a new or empty folder, e.g. models/tiny")
+    try:
+        occupied = out_dir.is_dir() and any(not p.name.startswith(".") for p in out_dir.iterdir())
+    except OSError as error:
+        raise InputError(f"cannot read the folder {out_dir}: {error.strerror or error}") from None
+    if occupied and not force:
+        raise InputError(
+            f"{out_dir} is not empty: the tiny models and their config.yaml would be written over what is there",
+            "give a new or empty folder, or pass --force to write into it anyway",
+        )
+
+
+def make_tiny_models(
+    out_dir: Path, seed: int = 0, *, force: bool = True, on_built: Callable[[str, Path, float], None] | None = None
+) -> TinyModels:
+    """Build the four tiny models under ``out_dir`` and write ``out_dir/config.yaml``; return the paths.
+
+    ``force=False`` refuses a file or a non-empty folder (``check_target``); ``on_built(kind, path, seconds)`` is
+    called after each model, for progress. An unwritable place raises ``InputError``, not an ``OSError``."""
+    out_dir = Path(out_dir)
+    check_target(out_dir, force=force)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _build_all(out_dir, seed, on_built)
+    except OSError as error:
+        raise InputError(
+            f"cannot write the tiny models to {out_dir}: {error.strerror or error}", "give a folder you can write to"
+        ) from None
+
+
+def _build_all(out_dir: Path, seed: int, on_built: Callable[[str, Path, float], None] | None) -> TinyModels:
     from companion.tools.tiny.affect import make_tiny_affect_model
     from companion.tools.tiny.llm import make_tiny_llm
     from companion.tools.tiny.piper_voice import make_tiny_piper_voice
     from companion.tools.tiny.whisper import make_tiny_whisper
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
 
     def timed(kind: str, build: Callable[[], Path]) -> Path:
         start = time.perf_counter()
         path = build()
         timings[kind] = time.perf_counter() - start
+        if on_built is not None:
+            on_built(kind, path, timings[kind])
         return path
 
     affect = timed("affect", lambda: make_tiny_affect_model(out_dir / AFFECT_FILE, AFFECT_LABELS, AFFECT_INPUT_SIZE))
@@ -118,5 +146,5 @@ def make_tiny_models(out_dir: Path, seed: int = 0) -> TinyModels:
     llm = timed("llm", lambda: make_tiny_llm(out_dir / LLM_DIR, seed=seed))
     stt = timed("stt", lambda: make_tiny_whisper(out_dir / STT_DIR, seed=seed))
     config = out_dir / CONFIG_NAME
-    config.write_text(tiny_config_text(seed, _sample_rig()), encoding="utf-8")
+    config.write_text(tiny_config_text(seed), encoding="utf-8")
     return TinyModels(config=config, stt=stt, llm=llm, tts=tts, affect=affect, build_s=timings)

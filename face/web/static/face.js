@@ -469,6 +469,7 @@ const channelList = document.getElementById("channel-list");
 
 const state = {
   connected: false,
+  agent: false, // an agent is online on this robot's topics (else the status line says "no agent")
   names: [],
   index: new Map(),
   values: new Float32Array(0), // the values on screen
@@ -494,6 +495,7 @@ function onHello(message) {
   state.index = new Map(state.names.map((name, i) => [name, i]));
   state.values = Float32Array.from(message.channels, (c) => c.neutral);
   state.latencyMs = message.latency_ms || 0;
+  state.agent = Boolean(message.agent);
   state.frames = [];
   state.dirty = true; // draw the neutral face at once
 }
@@ -581,6 +583,8 @@ function connect() {
       onHello(message);
     } else if (message.t === "flush") {
       player.flush(message.utt);
+    } else if (message.t === "agent") {
+      state.agent = message.online;
     }
   };
   ws.onclose = () => {
@@ -622,7 +626,9 @@ function updateStatus() {
   parts.push(`${fps} frames/s` + (state.tickRate ? ` (controller ${Math.round(state.tickRate)}/s)` : ""));
   if (state.latencyMs) parts.push(`face delayed ${Math.round(state.latencyMs)} ms (rig latency)`);
   const speaking = player.speaking();
-  parts.push(state.utterance || speaking ? `utterance ${state.utterance || speaking}` : "idle");
+  body.agent = String(state.agent);
+  const resting = state.agent ? "idle" : "no agent";
+  parts.push(state.utterance || speaking ? `utterance ${state.utterance || speaking}` : resting);
   parts.push(player.running ? "sound on" : "sound off");
   statusLine.textContent = parts.join(" · ");
 }

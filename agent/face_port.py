@@ -48,6 +48,12 @@ class AgentFace:
         if self.publisher is not None:
             self._sends.spawn(self.publisher.flush(utterance_id), "flush")
 
+    def resume(self, utterance_id: int) -> None:
+        """An interrupted utterance goes on: the controller accepts its frames again. Call it before ``speech``:
+        the command is published before any of the utterance's new frames, so it reaches the controller first."""
+        if self.publisher is not None:
+            self._sends.spawn(self.publisher.resume(utterance_id), "resume")
+
     def gaze(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         self.animator.set_gaze_target(yaw_deg, pitch_deg)
 

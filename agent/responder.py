@@ -113,6 +113,7 @@ class Responder:
         retimed = self.playout.resume(reply.utterance_id, self.clock.now() + self.lookahead_s)
         by_index = {c.index: c for c in retimed}
         reply.clauses = [by_index.get(c.index, c) for c in reply.clauses]
+        self.face.resume(reply.utterance_id)
         for clause in retimed:
             self.face.speech(clause)
         if retimed:

@@ -256,7 +256,7 @@ def _decode_frame_json(payload: bytes, layout: ChannelLayout) -> Frame:
 
 # --- commands ---------------------------------------------------------------------------------------------------
 
-CommandName = Literal["flush", "neutral", "mirror", "look_at"]
+CommandName = Literal["flush", "resume", "neutral", "mirror", "look_at"]
 
 
 @dataclass(frozen=True)
@@ -264,14 +264,14 @@ class Command:
     """A command to the face-controller (JSON on ``face/command``, QoS 1)."""
 
     cmd: CommandName
-    utterance_id: int = 0  # flush: the utterance whose frames are dropped
+    utterance_id: int = 0  # flush: the utterance whose frames are dropped; resume: accepted again
     on: bool = False  # mirror
     yaw: float = 0.0  # look_at, degrees
     pitch: float = 0.0
 
     def encode(self) -> bytes:
         data: dict[str, Any] = {"v": PROTOCOL_VERSION, "cmd": self.cmd}
-        if self.cmd == "flush":
+        if self.cmd in ("flush", "resume"):
             data["utterance"] = self.utterance_id
         elif self.cmd == "mirror":
             data["on"] = self.on
@@ -285,8 +285,8 @@ class Command:
         _check_version(data)
         cmd = data.get("cmd")
         try:
-            if cmd == "flush":
-                return cls("flush", utterance_id=int(data["utterance"]))
+            if cmd == "flush" or cmd == "resume":
+                return cls(cmd, utterance_id=int(data["utterance"]))
             if cmd == "neutral":
                 return cls("neutral")
             if cmd == "mirror":

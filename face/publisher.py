@@ -121,6 +121,10 @@ class FacePublisher:
         """Tell the controller to drop the frames of an utterance that was interrupted."""
         await self.link.publish(self.topics.command, Command("flush", utterance_id=utterance_id).encode(), qos=1)
 
+    async def resume(self, utterance_id: int) -> None:
+        """Tell the controller a flushed utterance goes on: its new frames are to be shown again."""
+        await self.link.publish(self.topics.command, Command("resume", utterance_id=utterance_id).encode(), qos=1)
+
     async def publish_audio(self, utterance_id: int, samples: np.ndarray, sample_rate: int, start_t: float) -> None:
         """The robot's voice with its pts, for the web simulator (only when face.publish_audio is on)."""
         if not self.config.publish_audio:

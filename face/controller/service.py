@@ -159,6 +159,8 @@ class FacePipeline:
                 self._flushed[command.utterance_id] = None
                 while len(self._flushed) > FLUSHED_REMEMBERED:
                     self._flushed.popitem(last=False)
+        elif command.cmd == "resume":
+            self._flushed.pop(command.utterance_id, None)  # the pause was a false alarm: its new frames count
         elif command.cmd == "neutral":
             self.stop(Stop.NEUTRAL_COMMAND, now_ms)
         elif command.cmd == "mirror":
@@ -356,6 +358,8 @@ class FaceController:
                 command = pipeline.on_command(payload, now_ms)
                 if command is not None and command.cmd == "flush":
                     self.driver.on_flush(command.utterance_id)
+                elif command is not None and command.cmd == "resume":
+                    self.driver.on_resume(command.utterance_id)
             elif topic == self.topics.agent_status:
                 self._agent_status(pipeline.on_agent_status(payload, now_ms))
             elif topic == self.topics.audio:

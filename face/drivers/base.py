@@ -44,6 +44,8 @@ class Driver(Protocol):
 
     def on_flush(self, utterance_id: int) -> None: ...
 
+    def on_resume(self, utterance_id: int) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -68,6 +70,9 @@ class BaseDriver(Configurable):
         return None
 
     def on_flush(self, utterance_id: int) -> None:
+        return None
+
+    def on_resume(self, utterance_id: int) -> None:
         return None
 
     async def close(self) -> None:

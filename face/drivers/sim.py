@@ -272,6 +272,14 @@ class SimDriver(BaseDriver):
             self.stats.audio_dropped += client.drop_utterance(utterance_id)
             client.queue(_Queued(text=text))
 
+    def on_resume(self, utterance_id: int) -> None:
+        """A paused utterance goes on (the interruption was a backchannel): accept its chunks again."""
+        if utterance_id in self._flushed:
+            self._flushed.remove(utterance_id)
+        text = json.dumps({"t": "resume", "utt": utterance_id})
+        for client in self._clients:
+            client.queue(_Queued(text=text))
+
     def on_agent(self, online: bool) -> None:
         """The controller saw the agent come or go."""
         self._agent = online

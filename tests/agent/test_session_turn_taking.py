@@ -56,14 +56,39 @@ def reply_echoing_user(messages: Sequence[ChatMessage]) -> str:
     return f"[happy] You said {messages[-1].content}. Here is a long answer about that topic for you."
 
 
+class CommandLog:
+    """Stands in for the MQTT face publisher: records what the controller would be told, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    async def flush(self, utterance_id: int) -> None:
+        self.sent.append(("flush", utterance_id))
+
+    async def resume(self, utterance_id: int) -> None:
+        self.sent.append(("resume", utterance_id))
+
+    async def publish_audio(self, utterance_id: int, *_: object) -> None:
+        self.sent.append(("audio", utterance_id))
+
+    async def show_expression(self, _state: object, utterance_id: int, _t: float) -> None:
+        self.sent.append(("expression", utterance_id))
+
+
 async def run_conversation(
-    audio: np.ndarray, llm: FakeLLM | None = None, feedback_gain: float = 0.0, **turn_taking: object
+    audio: np.ndarray,
+    llm: FakeLLM | None = None,
+    feedback_gain: float = 0.0,
+    commands: CommandLog | None = None,
+    **turn_taking: object,
 ) -> tuple[ConversationSession, EventBus, FakeLLM]:
     clock = LoopClock()
     events = EventBus()
     llm = llm or FakeLLM(reply_echoing_user)
     parts = SessionParts(tts=FakeTTS(), llm=llm, stt=FakeSTT(SPEECH), vad=EnergyVad(), safety=inline_safety_step())
     session = ConversationSession(make_config(**turn_taking), parts, clock, events)
+    if commands is not None:
+        session.face.publisher = commands  # type: ignore[assignment]
     await session.start()
     mix = None
     if feedback_gain:
@@ -141,6 +166,20 @@ async def test_a_backchannel_does_not_take_the_turn_and_the_reply_goes_on() -> N
     assert not reply.interrupted
     assert reply.text.endswith("for you.")  # the whole reply was spoken
     assert len(llm.calls) == 1
+
+
+@virtual_time
+async def test_a_resumed_reply_tells_the_controller_before_its_new_audio() -> None:
+    # The pause flushed the reply at the controller, which drops every later frame of a flushed utterance unless
+    # it is told the utterance goes on: the resume must come after the flush and before the resumed audio.
+    commands = CommandLog()
+    _, events, _ = await run_conversation(script(0.3, "where are the dinosaurs", 1.8, "mhm", 7.0), commands=commands)
+    (barge,) = events.of_type(BargeIn)
+    mine = [name for name, utterance in commands.sent if utterance == barge.utterance_id]
+    assert mine.count("flush") == 1 and mine.count("resume") == 1
+    flushed, resumed = mine.index("flush"), mine.index("resume")
+    assert flushed < resumed < len(mine) - 1
+    assert mine[resumed + 1] == "audio"  # the cut clause again, after the resume
 
 
 @virtual_time

@@ -200,6 +200,20 @@ def test_flush_drops_one_utterance_and_the_face_follows_the_rest() -> None:
     assert _shown(ticks[-1], "mouthSmileLeft") == 1.0 and ticks[-1].utterance_id == 0
 
 
+def test_resume_after_a_flush_shows_the_utterances_new_frames() -> None:
+    # A barge-in pause flushes utterance 5; the user only said "mhm", so the reply goes on under the same id.
+    pipeline = _pipeline()
+    pipeline.on_command(Command("flush", utterance_id=5).encode(), T0)
+    pipeline.on_frame(_frame(1, T0 + 150, {"jawOpen": 1.0}, utterance=5), T0)
+    assert pipeline.stats.frames_flushed == 1  # a straggler of the paused part
+    pipeline.on_command(Command("resume", utterance_id=5).encode(), T0 + 50)
+    for i in range(2, 40):
+        pipeline.on_frame(_frame(i, T0 + 10 * i + 150, {"jawOpen": 1.0}, utterance=5), T0 + 10 * i)
+    ticks = [pipeline.tick(T0 + 10 * i) for i in range(2, 40)]
+    assert pipeline.stats.frames_flushed == 1
+    assert any(t.utterance_id == 5 and _shown(t, "jawOpen") > 0.5 for t in ticks)
+
+
 def test_agent_offline_and_neutral_command_ease_to_neutral() -> None:
     for stop in (encode_status("offline"), Command("neutral").encode()):
         pipeline = _pipeline(neutral_ease_ms=200)

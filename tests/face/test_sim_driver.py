@@ -127,6 +127,11 @@ async def test_socket_sends_layout_pong_frames_audio_and_flush(skewed_driver: Si
         driver.on_audio(tone(7, 4, 5100.25))  # a late chunk of the flushed utterance never goes out
         assert driver.stats.audio_dropped == dropped + 1
 
+        driver.on_resume(7)  # the interruption was a backchannel: the utterance goes on
+        assert json.loads((await ws.receive(timeout=5)).data) == {"t": "resume", "utt": 7}
+        driver.on_audio(tone(7, 5, 5200.25))
+        assert AUDIO_MESSAGE.unpack_from((await ws.receive(timeout=5)).data)[3] == 5
+
         await ws.send_str("not json")
         await ws.send_str(json.dumps({"t": "ping", "c": "soon"}))
         driver.on_audio(tone(8, 0, 6000.0))

@@ -172,6 +172,11 @@ class VoicePlayer {
     return voice;
   }
 
+  /** A paused utterance goes on (the interruption was a backchannel): accept its chunks again. */
+  resume(utt) {
+    this.flushed.delete(utt);
+  }
+
   /** Barge-in: silence the utterance now and refuse its chunks that are still on their way. */
   flush(utt) {
     this.flushed.add(utt);
@@ -583,6 +588,8 @@ function connect() {
       onHello(message);
     } else if (message.t === "flush") {
       player.flush(message.utt);
+    } else if (message.t === "resume") {
+      player.resume(message.utt);
     } else if (message.t === "agent") {
       state.agent = message.online;
     }

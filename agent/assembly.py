@@ -79,20 +79,23 @@ async def assemble(
     if publish_face:
         broker = await ensure_broker(config.broker)
         topics = Topics(config.robot.id)
-        link = MqttLink(
-            broker.host,
-            broker.port,
-            name=f"agent-{config.robot.id}",
-            will=FacePublisher.will(topics),
-            keepalive_s=config.broker.keepalive_s,
-            connect_timeout_s=config.broker.connect_timeout_s,
-        )
+        delivered: list[FacePublisher] = []  # the publisher, once made: it needs the link, the link its handler
         try:
+            link = MqttLink.for_broker(
+                config.broker,
+                name=f"agent-{config.robot.id}",
+                will=FacePublisher.will(topics),
+                subscriptions=FacePublisher.subscriptions(topics),
+                on_message=lambda topic, payload: delivered[0].on_message(topic, payload) if delivered else None,
+                host=broker.host,
+                port=broker.port,
+            )
             await link.connect()
-        except Exception:
+        except BaseException:
             await broker.close()
             raise
         publisher = FacePublisher(link, topics, animator, clock, config.face)
+        delivered.append(publisher)
     metrics: Metrics | None = None
     if config.metrics.prometheus_port is not None:
         metrics = Metrics()

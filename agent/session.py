@@ -124,6 +124,7 @@ class ConversationSession:
         if self.parts.publisher is not None:
             await self.parts.publisher.announce()
             self._services.spawn(run_publisher_safely(self.parts.publisher), "face-frames")
+            self._services.spawn(self.parts.publisher.keep_announcing(), "face-announcements")
 
     async def close(self) -> None:
         for reply in (self._speculative, self._active, self._interrupted):

@@ -2,14 +2,20 @@
 
 It runs beside the agent (often on the robot's own computer), prints where its output goes, and keeps running
 until SIGINT/SIGTERM, reconnecting to the broker forever; then it eases the face to neutral and publishes an
-orderly "offline". A broker that does not answer at start is an error: a controller that silently waits forever
-looks like a broken face.
+orderly "offline". A robot boots its parts in any order, so by default it waits for a broker that does not answer
+yet (the face rests at neutral, and a log line says what it waits for); ``--fail-fast`` makes that an error
+instead. A broker that refuses the login or the TLS handshake is always an error: waiting cannot fix it.
+
+Operators read its log: the agent going online and offline, lost and re-established broker connections, layouts
+asked for, and (rate-limited) dropped messages are logged at the default verbosity.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import signal
 from pathlib import Path
 
@@ -36,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rig", help="a rig YAML, or the name of a packaged rig such as 'sample' (default: controller.rig)"
     )
     parser.add_argument("--log", metavar="PATH", help="the log driver's JSONL file (default: controller.driver.path)")
+    parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="exit with an error when the broker does not answer within broker.connect_timeout_s "
+        "(default: wait for it, retrying with backoff)",
+    )
     add_config_argument(parser)
     parser.set_defaults(handler=run_face)
 
@@ -58,20 +70,37 @@ def build_controller(args: argparse.Namespace) -> FaceController:
     return FaceController(config, create_driver(settings.driver), rig)
 
 
+# What an operator needs to see without -v: the agent's comings and goings, broker reconnects, layout requests.
+OPERATOR_LOGGERS = ("companion.face.controller", "companion.core.mqtt", "companion.face.drivers")
+
+
 async def run_face(args: argparse.Namespace) -> int:
     controller = build_controller(args)
     config, driver, rig = controller.config, controller.driver, controller.rig
-    # Handlers first: a SIGTERM that comes while starting must still end in an orderly shutdown.
+    for name in OPERATOR_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+    # Handlers first: a SIGTERM that comes while starting (or waiting for the broker) must still end in order.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
     try:
-        await controller.start()
+        starting = asyncio.ensure_future(controller.start(wait_for_broker=not args.fail_fast))
+        stop_asked = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({starting, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            return 0
+        stop_asked.cancel()
+        starting.result()  # a refused login, a TLS error, or --fail-fast and no broker: the CLI prints it
         print(
             f"companion face: {describe_output(driver)} (rig {rig.name}, robot {config.robot.id}, "
-            f"broker {config.broker.url}); Ctrl-C to stop",
+            f"broker {config.broker.display_url}); Ctrl-C to stop",
             flush=True,
         )
         try:

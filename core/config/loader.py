@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
@@ -23,6 +24,7 @@ from companion.core.config.section import BackendSection, resolve_paths
 from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -203,7 +205,7 @@ def _plain(message: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = _URL_PASSWORD.sub(r"\1***@", repr(value))  # a password in a URL stays off the screen
     return text if len(text) <= 60 else text[:57] + "..."
 
 

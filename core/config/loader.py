@@ -112,14 +112,21 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
         raise ConfigError(f"{path}{line}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: YAML error: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the YAML nests too deeply to be a config file") from None
     if root is None:
         raise ConfigError(f"{path}: the config file is empty", "start from the repository's config.yaml")
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of sections")
 
     where: dict[KeyPath, str] = {}
-    _record_lines(root, (), where, path)
-    data = yaml.SafeLoader("").construct_document(root)
+    try:
+        _record_lines(root, (), where, path)
+        data = yaml.SafeLoader("").construct_document(root)
+    except RecursionError:
+        raise ConfigError(f"{path}: the YAML nests too deeply to be a config file") from None
+    except yaml.YAMLError as error:  # e.g. a tag or a timestamp the safe loader cannot construct
+        raise ConfigError(f"{path}: YAML error: {error}") from None
     return data, where
 
 

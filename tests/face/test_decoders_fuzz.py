@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from companion.face.channels import SPEC_BY_NAME
+from companion.face.config import ControllerConfig
 from companion.face.controller.rig import load_rig, packaged_rig
 from companion.face.controller.service import FacePipeline
-from companion.face.config import ControllerConfig
 from companion.face.drivers.sim import decode_page_message
 from companion.face.protocol import (
     DEFAULT_LAYOUT,

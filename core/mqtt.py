@@ -40,7 +40,8 @@ MessageHandler = Callable[[str, bytes], Awaitable[None] | None]
 
 # Frames are small and frequent: disable Nagle so each goes out at once.
 _NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-WAITING_REMINDER_S = 30.0  # while waiting for a broker, say so again this often
+WAITING_REMINDER_S = 30.0
+CLASSIFY_MARGIN_S = 0.5  # while waiting for a broker, say so again this often
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,8 @@ class MqttLink:
         answers, unless ``wait`` (then it waits, saying so now and then)."""
         self.start()
         loop = asyncio.get_running_loop()
-        deadline = None if wait else loop.time() + self._connect_timeout_s
+        # A little past the attempt's own timeout, so a silent broker's attempt ends first and says why.
+        deadline = None if wait else loop.time() + self._connect_timeout_s + CLASSIFY_MARGIN_S
         reminded_at: float | None = None
         while not self.connected.is_set():
             timeout = None if deadline is None else max(0.0, deadline - loop.time())

@@ -55,9 +55,12 @@ def build(section: BackendSection, config: Config) -> Any:
 
 
 def build_sink(config: Config) -> AudioSink:
+    """The configured sink; a wav folder that cannot be written is a ``CompanionError`` now, before anything runs."""
     output = config.audio.output
     if output.sink == "wav":
-        return WavFileSink(output.dir)
+        sink = WavFileSink(output.dir)
+        sink.check()
+        return sink
     if output.sink == "speaker":
         return SpeakerSink(output.device)
     return NullSink()
@@ -69,6 +72,7 @@ async def assemble(
     """The session parts for ``config``. ``listen``: speech input; ``publish_face``: frames over MQTT."""
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
+    sink = sink or build_sink(config)  # an unwritable output folder is reported before any model loads
     models = config.models
     tts: TextToSpeech = build(models.tts, config)
     llm: LanguageModel = build(models.llm, config)
@@ -107,7 +111,7 @@ async def assemble(
         stt=stt,
         vad=build(models.vad, config) if listen else None,
         echo=make_echo_canceller(),
-        sink=sink or build_sink(config),
+        sink=sink,
         publisher=publisher,
         plugins=plugins,
         metrics=metrics,

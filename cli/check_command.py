@@ -1,4 +1,4 @@
-"""``companion check``: is this configuration ready to run? Config, plugins, models, broker."""
+"""``companion check``: is this configuration ready to run? Config, plugins, models, output folder, broker."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from companion.agent.policy.plugin_loader import load_plugins
 from companion.cli import add_config_argument
 from companion.core.errors import CompanionError
 from companion.core.mqtt import MqttLink
+from companion.speech.sinks import check_writable_folder
 
 OK, MISSING, NOTE = "ok     ", "MISSING", "note   "
 
@@ -21,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="validate the config, find the models, test the broker",
         description=(
             "Validates the configuration, loads the active persona's plugins, lists each model as present or "
-            "missing (with where it looked), and tests that the MQTT broker answers. Exits 0 when all is ready."
+            "missing (with where it looked), tests that the audio output folder can be written and that the MQTT "
+            "broker answers (and accepts the login). Exits 0 when all is ready."
         ),
     )
     add_config_argument(parser)
@@ -50,17 +52,25 @@ async def run_check(args: argparse.Namespace) -> int:
             places = "".join(f"\n          looked in {p}" for p in status.looked_in)
             hint = f"\n          {status.hint}" if status.hint else ""
             print(f"{MISSING} {status.kind} model {status.name}{places}{hint}")
-    broker = config.broker
-    if await broker_answers(broker.host, broker.port, broker.connect_timeout_s):
-        link = MqttLink(broker.host, broker.port, name="check", connect_timeout_s=broker.connect_timeout_s)
+    output = config.audio.output
+    if output.sink == "wav":
         try:
-            await link.connect()
-            print(f"{OK} broker {broker.url} answers MQTT")
+            check_writable_folder(output.dir)
+            print(f"{OK} output folder {output.dir} is writable")
         except CompanionError as error:
             problems += 1
-            print(f"{MISSING} broker {broker.url}: a port answers but MQTT does not ({error.message})")
-        finally:
+            print(f"{MISSING} output folder: {error.message}")
+    broker = config.broker
+    if await broker_answers(broker.host, broker.port, broker.connect_timeout_s):
+        try:
+            link = MqttLink.for_broker(broker, name="check")
+            await link.connect()
             await link.stop()
+            login = f" (logged in as {broker.user})" if broker.user else ""
+            print(f"{OK} broker {broker.display_url} answers MQTT{login}")
+        except CompanionError as error:
+            problems += 1
+            print(f"{MISSING} broker {broker.display_url}: {error.message}")
     else:
         problems += 1
         fallback = (
@@ -69,6 +79,6 @@ async def run_check(args: argparse.Namespace) -> int:
             if broker.embedded_fallback
             else ""
         )
-        print(f"{MISSING} broker {broker.url}: no answer{fallback}")
+        print(f"{MISSING} broker {broker.display_url}: no answer{fallback}")
     print("ready" if problems == 0 else f"{problems} problem{'s' * (problems > 1)} found")
     return 0 if problems == 0 else 1

@@ -369,20 +369,20 @@ def _hint(problem: ConnectProblem) -> str:
 async def read_retained(
     broker: BrokerConfig, topics: list[str], *, settle_s: float = 0.5, name: str = "status"
 ) -> dict[str, bytes]:
-    """The retained message of each topic (a wildcard is allowed) as the broker has them now: connects,
-    subscribes, collects what arrives within ``settle_s`` of the subscription, disconnects."""
+    """The retained message of each topic as the broker has them now: connects, subscribes, and collects until
+    every topic has one or ``settle_s`` has passed (retained messages come right after the subscription)."""
     found: dict[str, bytes] = {}
-    arrived = asyncio.Event()
+    complete = asyncio.Event()
 
     def collect(topic: str, payload: bytes) -> None:
-        found[topic] = payload
-        arrived.set()
+        found.setdefault(topic, payload)  # the retained copy comes first; later live ones are not wanted
+        if set(topics) <= set(found):
+            complete.set()
 
     link = MqttLink.for_broker(broker, name=name, subscriptions=tuple((t, 1) for t in topics), on_message=collect)
     await link.connect()
     try:
-        while await link.wait_for(arrived, settle_s):  # until nothing more arrives for settle_s
-            arrived.clear()
+        await link.wait_for(complete, settle_s)
     finally:
         await link.stop()
     return found

@@ -308,8 +308,16 @@ class ConversationSession:
     # --- perception -------------------------------------------------------------------------------------------
 
     async def watch(self, perceiver: Perceiver) -> None:
-        """Follow the visitor: their affect goes into the dialogue context, their face draws the robot's gaze."""
-        await perceiver.run(self.on_visitor)
+        """Follow the visitor: their affect goes into the dialogue context, their face draws the robot's gaze.
+
+        When the camera is lost (it raises, or its stream ends) the robot goes on talking without sight: one
+        warning, and the visitor is no longer "seen" (the gaze returns, no stale affect steers the replies)."""
+        try:
+            await perceiver.run(self.on_visitor)
+        except Exception as error:
+            log.warning("the camera stopped (%s); the robot goes on without seeing", error)
+        finally:
+            self.on_visitor(VisitorState.absent(self.clock.now()))
 
     def on_visitor(self, state: VisitorState) -> None:
         self.context.visitor = state

@@ -14,8 +14,9 @@ from companion.tools.bench import DEFAULT_BENCH_MODELS
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="measure voice-to-voice latency and face timing",
-        description="Benchmarks that print numbers: `latency` (voice to voice) and `face` (frames and lip-sync).",
+        help="measure voice-to-voice latency, face timing, cancellation and long-run resource use",
+        description="Benchmarks that print numbers: `latency` (voice to voice), `face` (frames and lip-sync), "
+        "`cancel` (the wait behind a cancelled reply) and `soak` (memory and tasks over many turns).",
     )
     sub = parser.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
 
@@ -78,9 +79,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cancel.add_argument("--json", action="store_true", help="print the results as one JSON object")
     cancel.set_defaults(handler=_run_cancel)
 
+    soak = sub.add_parser(
+        "soak",
+        help="memory, asyncio tasks, threads and open files over many turns (does a long day leak?)",
+        description=(
+            "Runs N typed turns through the real session (tiny offline models unless --config) with face frames "
+            "through a real mosquitto to a face-controller, and reports resident memory, asyncio tasks, threads "
+            "and open files after each turn: first, last, peak, and the memory slope over the second half."
+        ),
+    )
+    soak.add_argument("--turns", type=int, default=30)
+    soak.add_argument("--every", type=int, default=10, help="print a line every this many turns")
+    soak.add_argument("--config", type=Path, help="a config to soak (default: freshly made tiny models)")
+    soak.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    soak.set_defaults(handler=_run_soak)
+
 
 async def _run_cancel(args: argparse.Namespace) -> int:
     from companion.tools.bench.cancel_bench import main
+
+    return await main(args)
+
+
+async def _run_soak(args: argparse.Namespace) -> int:
+    from companion.tools.bench.soak_bench import main
 
     return await main(args)
 

@@ -94,9 +94,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     soak.add_argument("--json", action="store_true", help="print the results as one JSON object")
     soak.set_defaults(handler=_run_soak)
 
+    malformed = sub.add_parser(
+        "malformed",
+        help="what a flood of malformed frames costs the face-controller (time per drop, log lines)",
+        description="Feeds malformed frames of several kinds (Infinity, 1e400, deep nesting, random bytes) to the "
+        "controller's pipeline and reports the time per dropped frame and the log lines the flood produced.",
+    )
+    malformed.add_argument("--messages", type=int, default=10000, help="frames of each kind (default 10000)")
+    malformed.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    malformed.set_defaults(handler=_run_malformed)
+
 
 async def _run_cancel(args: argparse.Namespace) -> int:
     from companion.tools.bench.cancel_bench import main
+
+    return await main(args)
+
+
+async def _run_malformed(args: argparse.Namespace) -> int:
+    from companion.tools.bench.malformed_bench import main
 
     return await main(args)
 

@@ -22,6 +22,7 @@ count and drop such messages.
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import zlib
@@ -130,7 +131,7 @@ class ChannelLayout:
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.channels)
 
-    @property
+    @functools.cached_property  # asked for every frame; a layout never changes
     def layout_id(self) -> int:
         text = ";".join(f"{c.name}:{c.minimum:g}:{c.maximum:g}:{c.neutral:g}" for c in self.channels)
         return zlib.crc32(text.encode())

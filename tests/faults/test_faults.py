@@ -38,6 +38,7 @@ def assert_neutral_within_a_second(robot: Robot, fault_ms: float, until_ms: floa
     first, late = robot.face.neutral_after(fault_ms, until_ms)
     assert not late, f"{len(late)} ticks later than {NEUTRAL_WITHIN_MS:g} ms after the fault were not neutral"
     assert first is not None and first <= NEUTRAL_WITHIN_MS, first
+    print(f"face at neutral {first:.0f} ms after the fault")  # shown with pytest -s: the README's numbers
     return first
 
 

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from companion.cli import add_config_argument
-from companion.core.decoding import get_float, get_int, get_str
+from companion.core.decoding import MalformedPayloadError, get_float, get_int, get_str
 from companion.core.mqtt import read_retained
 from companion.face.config import load_controller_config
 from companion.face.protocol import (
@@ -82,7 +82,7 @@ def _status_part(status: dict[str, Any] | None, problem: str, details: tuple[str
     for key in details:
         try:
             text = get_str(status, key, "", max_length=200)
-        except ProtocolError:
+        except MalformedPayloadError:
             text = "(malformed)"
         if text:
             part[key] = text
@@ -92,7 +92,7 @@ def _status_part(status: dict[str, Any] | None, problem: str, details: tuple[str
 def _int(data: dict[str, Any], key: str) -> int | None:
     try:
         return get_int(data, key, None)
-    except ProtocolError:
+    except MalformedPayloadError:
         return None
 
 

@@ -88,7 +88,14 @@ def _get(data: Mapping[str, Any], key: str, default: Any) -> Any:
         return data[key]
     if default is _MISSING:
         raise MalformedPayloadError(f"'{key}' is missing")
-    return default
+    return _DEFAULTED
+
+
+class _Defaulted:
+    """Marks a missing field whose default the getter returns as it is (``None`` included)."""
+
+
+_DEFAULTED: Any = _Defaulted()
 
 
 def get_int(
@@ -101,6 +108,8 @@ def get_int(
 ) -> int:
     """An integer field. An integral float (``42.0``) is accepted; a bool, a fraction or a non-number is not."""
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MalformedPayloadError(f"'{key}' must be an integer, not {type(value).__name__}")
     if isinstance(value, float):
@@ -122,6 +131,8 @@ def get_float(
 ) -> float:
     """A finite number field, optionally within [minimum, maximum]."""
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     return finite_number(value, key, minimum=minimum, maximum=maximum)
 
 
@@ -143,6 +154,8 @@ def finite_number(value: Any, name: str, *, minimum: float | None = None, maximu
 def get_bool(data: Mapping[str, Any], key: str, default: Any = _MISSING) -> bool:
     """A true JSON boolean (``"false"`` or ``0`` are not)."""
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     if not isinstance(value, bool):
         raise MalformedPayloadError(f"'{key}' must be true or false, not {type(value).__name__}")
     return value
@@ -150,6 +163,8 @@ def get_bool(data: Mapping[str, Any], key: str, default: Any = _MISSING) -> bool
 
 def get_str(data: Mapping[str, Any], key: str, default: Any = _MISSING, *, max_length: int = MAX_STR) -> str:
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     if not isinstance(value, str):
         raise MalformedPayloadError(f"'{key}' must be a string, not {type(value).__name__}")
     if len(value) > max_length:
@@ -159,6 +174,8 @@ def get_str(data: Mapping[str, Any], key: str, default: Any = _MISSING, *, max_l
 
 def get_list(data: Mapping[str, Any], key: str, default: Any = _MISSING, *, max_items: int = 1024) -> list[Any]:
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     if not isinstance(value, list):
         raise MalformedPayloadError(f"'{key}' must be a list, not {type(value).__name__}")
     if len(value) > max_items:
@@ -168,6 +185,8 @@ def get_list(data: Mapping[str, Any], key: str, default: Any = _MISSING, *, max_
 
 def get_object(data: Mapping[str, Any], key: str, default: Any = _MISSING, *, max_items: int = 1024) -> dict[str, Any]:
     value = _get(data, key, default)
+    if value is _DEFAULTED:
+        return default  # type: ignore[no-any-return]
     if not isinstance(value, dict):
         raise MalformedPayloadError(f"'{key}' must be an object, not {type(value).__name__}")
     if len(value) > max_items:

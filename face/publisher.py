@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from companion.core.clock import Clock
-from companion.core.decoding import get_int
+from companion.core.decoding import MalformedPayloadError, get_int
 from companion.core.drops import DropCounter
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
@@ -35,7 +35,6 @@ from companion.face.protocol import (
     ChannelLayout,
     Command,
     Frame,
-    ProtocolError,
     Topics,
     decode_status,
     encode_audio,
@@ -99,7 +98,7 @@ class FacePublisher:
         try:
             status = decode_status(payload)
             wanted = get_int(status, "layout_wanted", 0)
-        except ProtocolError as error:
+        except MalformedPayloadError as error:  # ProtocolError, or a detail of the wrong type
             self.drops.drop("controller status", error)
             return
         state = status["state"]

@@ -38,7 +38,7 @@ from collections import OrderedDict
 import numpy as np
 
 from companion.core.clock import Clock, LoopClock
-from companion.core.decoding import get_str
+from companion.core.decoding import MalformedPayloadError, get_str
 from companion.core.drops import DropCounter
 from companion.core.mqtt import MqttLink
 from companion.core.tasks import TaskSet
@@ -192,7 +192,7 @@ class FacePipeline:
         try:
             status = decode_status(payload)
             reason = get_str(status, "reason", "", max_length=80)
-        except ProtocolError as error:
+        except MalformedPayloadError as error:  # ProtocolError, or a detail of the wrong type
             self.count_malformed("agent status", error)
             return
         state = status["state"]

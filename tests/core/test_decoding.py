@@ -52,7 +52,7 @@ def test_typed_fields() -> None:
     assert get_bool(data, "b") is True
     with pytest.raises(MalformedPayloadError):
         get_bool(data, "i")
-    assert get_int(data, "missing", 7) == 7
+    assert get_int(data, "missing", 7) == 7 and get_int(data, "missing", None) is None
     with pytest.raises(MalformedPayloadError, match="missing"):
         get_int(data, "missing")
 

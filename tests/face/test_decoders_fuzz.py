@@ -46,7 +46,7 @@ VALID_FRAME = json.loads(encode_frame_json(Frame(3, 7, 1.7e12, np.array([0.5, -1
 VALID_LAYOUT = json.loads(SMALL.to_json(60, "binary"))
 VALID_COMMANDS = [json.loads(Command(c, utterance_id=4, on=True, yaw=5.0).encode()) for c in ("flush", "mirror")]
 VALID_COMMANDS.append(json.loads(Command("look_at", yaw=10.0, pitch=-5.0).encode()))
-VALID_STATUS = json.loads(encode_status("online", layout_wanted=0, session="x"))
+VALID_STATUS = json.loads(encode_status("offline", layout_wanted=0, session="x", reason="shutdown"))
 VALID_EXPRESSION = {"v": 1, "emotion": "happy", "intensity": 0.5, "utt": 3, "since": 1.7e12}
 
 
@@ -138,7 +138,15 @@ def test_simulator_page_messages(payload: bytes) -> None:
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.sampled_from(["frame", "command", "layout", "status"]), hostile_payloads), max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["frame", "command", "layout", "status"]),
+            st.one_of(hostile_payloads, mutated(VALID_STATUS), mutated(VALID_FRAME), mutated(VALID_LAYOUT)),
+        ),
+        max_size=6,
+    )
+)
 def test_the_controller_pipeline_survives_anything_and_the_face_stays_finite(
     messages: list[tuple[str, bytes]],
 ) -> None:

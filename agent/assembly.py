@@ -19,6 +19,7 @@ from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.session import SessionParts
 from companion.core.clock import Clock
 from companion.core.config import BackendSection
+from companion.core.errors import ModelMissingError
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.protocol import Topics
@@ -89,7 +90,13 @@ async def assemble(
                 config.broker,
                 name=f"agent-{config.robot.id}",
                 will=FacePublisher.will(topics),
-                subscriptions=FacePublisher.subscriptions(topics),
+                # The controller's status (layout requests), operator commands, and what perception on another host
+                # sees (the runner routes the last two to the session).
+                subscriptions=(
+                    *FacePublisher.subscriptions(topics),
+                    (topics.agent_command, 1),
+                    *([(topics.perception_state, 0)] if config.perception.source == "mqtt" else []),
+                ),
                 on_message=lambda topic, payload: delivered[0].on_message(topic, payload) if delivered else None,
                 host=broker.host,
                 port=broker.port,
@@ -135,7 +142,17 @@ def build_perceiver(config: Config, source: VideoSource, *, realtime: bool = Tru
         # Say so rather than let a deployment believe it keeps recordings it does not have.
         log.warning("privacy.store_video / store_face_crops are set, but storing video is not implemented")
     inference = config.emotion_inference_enabled
-    affect: AffectModel | None = build(config.models.affect, config) if inference else None
+    affect: AffectModel | None = None
+    if inference and config.models.affect is not None:
+        try:
+            affect = build(config.models.affect, config)
+        except ModelMissingError as error:  # the robot still sees faces; fetching the model adds affect
+            log.warning("no facial affect: %s", str(error).replace("\n", " "))
     return Perceiver.default(
-        config.perception, source, affect_model=affect, emotion_inference=inference, realtime=realtime
+        config.perception,
+        source,
+        context=config.build_context(),
+        affect_model=affect,
+        emotion_inference=inference,
+        realtime=realtime,
     )

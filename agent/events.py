@@ -92,6 +92,41 @@ class InterruptionResolved(Event):
     text: str
 
 
+@dataclass(frozen=True)
+class VisitorPresence(Event):
+    change: str  # "arrived", "engaged", "disengaged", "left"
+    began_t: float  # when the condition began (the hysteresis confirmed it at ``t``)
+
+
+@dataclass(frozen=True)
+class VisitorSession(Event):
+    phase: str  # "started" or "ended": everything conversational belongs to one visitor's session
+    visitor: int  # counts up from 1 in this run; never an identity
+    reason: str  # "arrived", "left", "new_visitor command", "shutdown"
+
+
+@dataclass(frozen=True)
+class HeadGesture(Event):
+    kind: str  # "nod" or "shake"
+    phase: str  # "onset" or "end"
+    began_t: float
+    amplitude_deg: float
+
+
+@dataclass(frozen=True)
+class AffectChanged(Event):
+    """The visitor's smoothed facial affect changed label (only where emotion inference is allowed)."""
+
+    emotion: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class MirrorChanged(Event):
+    on: bool
+    reason: str  # "persona", "--mirror", "command", "camera lost"
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -7,6 +7,7 @@ published over MQTT, the retained expression, flush commands and the simulator's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from companion.core.tasks import TaskSet
@@ -49,6 +50,10 @@ class AgentFace:
 
     def gaze(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         self.animator.set_gaze_target(yaw_deg, pitch_deg)
+
+    def mirror(self, targets: Mapping[str, float] | None) -> None:
+        """Mirror mode's channel targets (None: fade the mirror out)."""
+        self.animator.set_mirror(targets)
 
     async def drain(self) -> None:
         """Wait for pending MQTT sends (used before shutdown)."""

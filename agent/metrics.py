@@ -14,9 +14,12 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 
+from companion.agent.events import Event
 from companion.agent.loop_lag import LoopLagStats
 from companion.agent.timing import MILESTONES, TurnTimings
 from companion.core.errors import CompanionError
+
+_KIND_FIELDS = ("kind", "change", "emotion", "phase", "on")  # the first an event has labels its count
 
 # Voice agents live between "instant" (~0.2 s to first audio) and "broken" (several seconds): fine buckets there.
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
@@ -58,6 +61,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self._events = Counter(
+            "companion_events",
+            "Conversation and perception events (presence, gestures, affect changes, mirror, visitor sessions)",
+            ["type", "kind"],
+            registry=self.registry,
+        )
         self._lag_p99 = Gauge(
             "companion_loop_lag_p99_seconds", "p99 of the event loop's recent wake-up lag", registry=self.registry
         )
@@ -95,6 +104,11 @@ class Metrics:
     def count_malformed(self, source: str, n: int = 1) -> None:
         """``source`` names the input: "mqtt", "llm", ..."""
         self._malformed.labels(source).inc(n)
+
+    def count_event(self, event: Event) -> None:
+        """Count an event of the bus by type and, where it has one, its kind (gesture, presence change, ...)."""
+        kind = next((str(getattr(event, name)) for name in _KIND_FIELDS if hasattr(event, name)), "")
+        self._events.labels(event.type, kind).inc()
 
     def set_loop_lag(self, stats: LoopLagStats) -> None:
         self._lag_p99.set(stats.p99_ms / 1000.0)

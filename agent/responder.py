@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from companion.agent.clauses import ClauseChunker
 from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
@@ -48,8 +48,10 @@ class Responder:
         events: EventBus,
         lookahead_s: float,
         fade_ms: int,
+        empathy: Callable[[], EmotionState | None] | None = None,
     ) -> None:
         self.chain = chain
+        self.empathy = empathy  # the face for a reply whose text names no emotion (the visitor's affect answered)
         self.context = context
         self.tts = tts
         self.playout = playout
@@ -65,6 +67,11 @@ class Responder:
     def baseline(self) -> EmotionState:
         b = self.context.persona.emotion_baseline
         return EmotionState(b.emotion, b.intensity)
+
+    def _untagged(self) -> EmotionState:
+        """A reply's emotion until (unless) its text tags one: the empathy policy's, else the resting face."""
+        response = self.empathy() if self.empathy is not None else None
+        return response or self.baseline
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -167,6 +174,7 @@ class Responder:
     ) -> None:
         parser, chunker = EmotionTagParser(), ClauseChunker()
         emotion = answer.emotion
+        untagged = self._untagged() if emotion is None else None
 
         def take(items: Iterable[Parsed]) -> None:
             nonlocal emotion
@@ -179,7 +187,7 @@ class Responder:
 
         def queue_clause(text: str) -> None:
             reply.timings.mark("first_clause", self.clock.now())
-            queue.put_nowait((text, emotion or self.baseline))
+            queue.put_nowait((text, emotion or untagged or self.baseline))
 
         async with contextlib.aclosing(answer.pieces) as pieces:  # a cancelled reply closes the model's stream now
             async for piece in pieces:
@@ -188,7 +196,7 @@ class Responder:
         take(parser.close())
         for clause in chunker.close():
             queue_clause(clause)
-        reply.emotion = emotion or self.baseline
+        reply.emotion = emotion or untagged or self.baseline
 
     async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None]) -> None:
         shown: EmotionState | None = None

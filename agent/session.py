@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from companion.agent.config.schema import Config
@@ -27,6 +28,7 @@ from companion.agent.events import (
     ReplyFinished,
     UserSpeechStarted,
     UserTurnEvent,
+    VisitorSession,
 )
 from companion.agent.face_port import AgentFace
 from companion.agent.hearing import CandidateHeard, PartialHeard, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
@@ -34,6 +36,7 @@ from companion.agent.listener import Listener
 from companion.agent.llm.base import LanguageModel, LanguageModelError
 from companion.agent.loop_lag import LoopLagMonitor
 from companion.agent.metrics import Metrics
+from companion.agent.mirror import Mirror
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.safety import SafetyStep
@@ -42,12 +45,15 @@ from companion.agent.reply import ActiveReply, ReplyState
 from companion.agent.responder import Responder
 from companion.agent.timing import TurnTimings
 from companion.agent.turn_rules import is_false_interruption, normalize, sounds_unfinished
+from companion.agent.visitor_follower import VisitorFollower
 from companion.core.clock import Clock, LoopClock
+from companion.core.errors import CompanionError
 from companion.core.tasks import TaskSet
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
 from companion.face.publisher import FacePublisher, run_publisher_safely
 from companion.perception.perceiver import Perceiver
+from companion.perception.presence import PresenceEvent
 from companion.perception.visitor import VisitorState
 from companion.speech.echo import EchoCanceller, PassThrough
 from companion.speech.playout import Playout
@@ -97,8 +103,15 @@ class ConversationSession:
         self.face.emotion(EmotionState(baseline.emotion, baseline.intensity), 0, self.clock.now())
         self.responder = Responder(
             self.chain, self.context, parts.tts, self.playout, self.face, self.clock, self.events,
-            config.face.lookahead_ms / 1000.0, self.turn_config.fade_ms,
+            config.face.lookahead_ms / 1000.0, self.turn_config.fade_ms, empathy=self._empathy,
         )  # fmt: skip
+        self.follower = VisitorFollower(
+            self.face, self.events, self.clock, Mirror(config.mirror),
+            emotion_inference=config.emotion_inference_enabled, on_presence=self._on_presence,
+        )  # fmt: skip
+        animator.set_mirror_response(config.mirror.response_ms / 1000.0)
+        self._visitors = itertools.count(1)
+        self.visitor = 0  # the current visitor session (0: none started yet)
         if parts.publisher is not None:
             parts.publisher.on_first_frame = self._on_first_frame
         self.loop_lag = LoopLagMonitor()
@@ -111,6 +124,7 @@ class ConversationSession:
         self._services = TaskSet("session")  # playout, loop-lag monitor, face frames: run until close
         self._listener: Listener | None = None
         self._cancellations = TaskSet("session")  # reply cancellations started from listener callbacks
+        self._greetings = TaskSet("session")  # greetings of arriving visitors
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -135,6 +149,9 @@ class ConversationSession:
             )
 
     async def start(self) -> None:
+        self._start_visitor_session("start")
+        if self.persona.mirror:
+            self.follower.set_mirror(True, "persona")
         self._services.spawn(self.playout.run(), "playout")
         self._services.spawn(self.loop_lag.run(), "loop-lag")
         if self.parts.publisher is not None:
@@ -147,6 +164,8 @@ class ConversationSession:
             if reply is not None:
                 await self.responder.cancel(reply, self.clock.now())
         await self._cancellations.wait()
+        await self._greetings.cancel()
+        self._end_visitor_session("shutdown")
         if self._listener is not None:
             await self._listener.close()
         await self.face.drain()
@@ -307,24 +326,90 @@ class ConversationSession:
 
     # --- perception -------------------------------------------------------------------------------------------
 
-    async def watch(self, perceiver: Perceiver) -> None:
-        """Follow the visitor: their affect goes into the dialogue context, their face draws the robot's gaze.
+    async def watch(self, perceiver: Perceiver, also: Callable[[VisitorState], None] | None = None) -> None:
+        """Follow the visitor until perception ends; a camera that fails ends mirroring, not the conversation.
+        ``also`` sees every state too (publishing perception for other programs)."""
 
-        When the camera is lost (it raises, or its stream ends) the robot goes on talking without sight: one
-        warning, and the visitor is no longer "seen" (the gaze returns, no stale affect steers the replies)."""
+        def update(state: VisitorState) -> None:
+            self.on_visitor(state)
+            if also is not None:
+                also(state)
+
         try:
-            await perceiver.run(self.on_visitor)
-        except Exception as error:
-            log.warning("the camera stopped (%s); the robot goes on without seeing", error)
-        finally:
-            self.on_visitor(VisitorState.absent(self.clock.now()))
+            await perceiver.run(update)
+        except CompanionError as error:
+            log.warning("perception stopped: %s", error)
+            self.follower.lost("camera lost")
+        except Exception:
+            log.exception("perception failed")
+            self.follower.lost("camera lost")
+        else:
+            self.follower.lost("video ended")
 
     def on_visitor(self, state: VisitorState) -> None:
         self.context.visitor = state
-        if state.present and state.gaze is not None:
-            self.face.gaze(*state.gaze)
-        else:
-            self.face.gaze(None, None)
+        self.follower.update(state)
+
+    def set_mirror(self, on: bool, reason: str = "command") -> None:
+        """Mirror mode on or off (the --mirror flag, a persona's ``mirror``, the protocol's mirror command)."""
+        self.follower.set_mirror(on, reason)
+
+    # --- visitor sessions -------------------------------------------------------------------------------------
+
+    def new_visitor(self, reason: str = "new_visitor command") -> None:
+        """End this visitor's session and start a fresh one: nothing of theirs reaches the next visitor."""
+        self._end_visitor_session(reason)
+        self._start_visitor_session(reason)
+
+    def _on_presence(self, change: PresenceEvent) -> None:
+        sessions = self.config.sessions
+        if change.change == "arrived":
+            self.new_visitor("arrived")
+            if sessions.greet_on_arrival and self.persona.greeting:
+                self._greetings.spawn(self.greet(), "greeting")
+        elif change.change == "left" and sessions.end_when_visitor_leaves:
+            self._end_visitor_session("left")
+            self._start_visitor_session("left")
+
+    def _start_visitor_session(self, reason: str) -> None:
+        self.visitor = next(self._visitors)
+        self.context = DialogueContext(self.persona, emotion_inference=self.config.emotion_inference_enabled)
+        self.responder.context = self.context
+        self.follower.mirror.reset()
+        self.events.emit(VisitorSession(self.clock.now(), "started", self.visitor, reason))
+
+    def _end_visitor_session(self, reason: str) -> None:
+        """Stop whatever is said to this visitor and forget them: history, crisis state, plugin state, caches."""
+        if not self.visitor:
+            return
+        now = self.clock.now()
+        for reply in (self._speculative, self._active, self._interrupted):
+            if reply is not None and not reply.done.is_set():
+                self._cancellations.spawn(self.responder.cancel(reply, now), "cancel-reply")
+        self._speculative = self._active = self._interrupted = None
+        self._greetings_cancel()
+        forget = getattr(self.parts.llm, "forget", None)
+        if callable(forget):
+            forget()  # the model's cache of this conversation
+        self.context.visitor = None
+        self.events.emit(VisitorSession(now, "ended", self.visitor, reason))
+        self.visitor = 0
+
+    def _greetings_cancel(self) -> None:
+        if len(self._greetings):
+            self._cancellations.spawn(self._greetings.cancel(), "cancel-greeting")
+
+    def _empathy(self) -> EmotionState | None:
+        """The face a reply starts with when its text names no emotion: the persona's response to the visitor's
+        affect, where emotion inference is allowed and the affect is clear enough."""
+        empathy = self.persona.empathy
+        visitor = self.follower.visitor
+        if not (empathy.enabled and self.context.emotion_inference) or visitor is None or not visitor.present:
+            return None
+        if visitor.affect is None or visitor.affect_confidence < empathy.min_confidence:
+            return None
+        response = empathy.responses.get(visitor.affect)
+        return EmotionState(response.emotion, response.intensity) if response is not None else None
 
     # --- bookkeeping ------------------------------------------------------------------------------------------
 

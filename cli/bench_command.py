@@ -104,6 +104,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     malformed.add_argument("--json", action="store_true", help="print the results as one JSON object")
     malformed.set_defaults(handler=_run_malformed)
 
+    mirror = sub.add_parser(
+        "mirror",
+        help="perception frame rate, camera-to-face-frame latency, anticipation (needs the landmark model)",
+        description=(
+            "On a real face made to smile (the astronaut photo, 640x480): the frames a second perception analyses "
+            "on one core, the time from a camera frame to the face frame that answers it (through a real "
+            "mosquitto), and how far ahead of the visitor's smile the robot's starts, with and without anticipation."
+        ),
+    )
+    mirror.add_argument("--anticipation-ms", type=float, default=200.0, help="the anticipation to compare (200)")
+    mirror.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    mirror.set_defaults(handler=_run_mirror)
+
+
+async def _run_mirror(args: argparse.Namespace) -> int:
+    from companion.tools.bench.mirror_bench import main
+
+    return await main(args)
+
 
 async def _run_cancel(args: argparse.Namespace) -> int:
     from companion.tools.bench.cancel_bench import main

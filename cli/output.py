@@ -7,15 +7,23 @@ import sys
 from typing import TextIO
 
 from companion.agent.events import (
+    AffectChanged,
     BargeIn,
     Event,
+    HeadGesture,
     InterruptionResolved,
+    MirrorChanged,
     PartialTranscript,
     ReplyFinished,
     UserTurnEvent,
+    VisitorPresence,
+    VisitorSession,
 )
 
-_SHOWN = (UserTurnEvent, ReplyFinished, BargeIn, InterruptionResolved)
+_SHOWN = (
+    UserTurnEvent, ReplyFinished, BargeIn, InterruptionResolved, VisitorPresence, VisitorSession, HeadGesture,
+    AffectChanged, MirrorChanged,
+)  # fmt: skip
 
 
 class EventPrinter:
@@ -51,6 +59,16 @@ class EventPrinter:
             return f"  (interruption {event.kind}: {event.text!r})"
         if isinstance(event, PartialTranscript):
             return f"  ... {event.text}"
+        if isinstance(event, VisitorPresence):
+            return f"  (visitor {event.change})"
+        if isinstance(event, VisitorSession):
+            return f"  (visitor session {event.visitor} {event.phase}: {event.reason})"
+        if isinstance(event, HeadGesture):
+            return f"  (visitor {event.kind} {event.phase}, {event.amplitude_deg:.0f} deg)"
+        if isinstance(event, AffectChanged):
+            return f"  (visitor looks {event.emotion}, {event.confidence:.2f})"
+        if isinstance(event, MirrorChanged):
+            return f"  (mirror mode {'on' if event.on else 'off'}: {event.reason})"
         return str(event)
 
 

@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--wav", type=Path, help="an audio file to hear instead of the microphone")
     parser.add_argument("--video", type=Path, help="a video file to watch instead of the camera")
     parser.add_argument("--partials", action="store_true", help="also print partial transcripts")
+    parser.add_argument("--mirror", action="store_true", help="mirror the visitor's face from the start")
     add_conversation_arguments(parser)
     parser.set_defaults(handler=run_robot)
 
@@ -48,6 +49,7 @@ async def run_robot(args: argparse.Namespace) -> int:
         video=args.video,
         use_camera=args.video is None and args.wav is None,
         on_event=printer,
+        mirror=args.mirror,
     )
     async with open_session(config, options) as session:
         listening = asyncio.create_task(session.listen(source))

@@ -34,6 +34,19 @@ class HubSource:
     allow_patterns: tuple[str, ...] = ()
     ignore_patterns: tuple[str, ...] = ()
     licence: str = ""  # said when it is downloaded
+    revision: str | None = None  # a pinned commit (None: the one the hub serves now, pinned for the download)
+    sha256: str | None = None  # of the single file (``files[0]``): checked after the download
+
+
+@dataclass(frozen=True)
+class BuiltSource:
+    """A model ``companion models fetch`` makes itself, from files a package registry serves (e.g. the face-mesh
+    networks converted from the mediapipe wheel on PyPI). ``build(target)`` writes the model at ``target``."""
+
+    describe: str  # "converted from mediapipe 0.10.21 on PyPI", for the progress line
+    target: Path
+    build: Callable[[Path], None]
+    licence: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class ModelNeed:
     candidates: Sequence[Path]  # where it may be, in order (an explicit path: only that one)
     is_complete: Callable[[Path], bool]  # does this place hold everything the loader needs?
     hint: str  # how to get it
-    source: HubSource | None = None  # how ``companion models fetch`` gets it (None: it cannot)
+    source: HubSource | BuiltSource | None = None  # how ``companion models fetch`` gets it (None: it cannot)
     explicit: bool = False  # given by path: never looked for elsewhere
     optional: bool = False  # not configured and not needed (e.g. no affect classifier)
     describe: str = ""  # what it is, for the missing-model message ("speech-to-text model 'base.en'")

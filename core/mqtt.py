@@ -153,7 +153,7 @@ class MqttLink:
         self.client_id = f"{name}-{uuid.uuid4().hex[:8]}"
         self._will = will
         self._subscriptions = subscriptions
-        self._on_message = on_message
+        self.on_message = on_message  # (topic, payload) for every message on the subscriptions
         self._keepalive_s = keepalive_s
         self._connect_timeout_s = connect_timeout_s
         self._max_backoff_s = max_backoff_s
@@ -304,10 +304,10 @@ class MqttLink:
         log.info("MQTT %sconnected to %s as %s", "re" if again else "", self.where, self.client_id)
 
     async def _dispatch(self, topic: str, payload: bytes) -> None:
-        if self._on_message is None:
+        if self.on_message is None:
             return
         try:
-            result = self._on_message(topic, payload)
+            result = self.on_message(topic, payload)
             if result is not None:
                 await result
         except Exception:

@@ -31,7 +31,7 @@ from companion.face.phonemes import TimedPhoneme
 from companion.face.protocol import DEFAULT_LAYOUT, ChannelLayout
 from companion.face.visemes import SPEECH_CHANNELS
 
-MIRROR_OMEGA = 14.0  # smooths the visitor's (noisy, 15-30 Hz) measurements
+MIRROR_RESPONSE_S = 0.12  # the mirror's smoothing: it covers 90 % of a step in this time (landmarks are steady)
 MIRROR_WEIGHT_OMEGA = 8.0  # mirror mode fades in and out over about half a second
 PUCKER_CORNER_RELIEF = 0.7  # how much a full pucker takes off the smile's corner pull
 
@@ -72,7 +72,7 @@ class FaceAnimator:
         self._neutral = layout.neutral_values()
         self._low = np.array([c.minimum for c in layout.channels], dtype=np.float32)
         self._high = np.array([c.maximum for c in layout.channels], dtype=np.float32)
-        self._mirror_values = Spring(np.zeros(len(CHANNEL_NAMES)), MIRROR_OMEGA)
+        self._mirror_values = Spring(np.zeros(len(CHANNEL_NAMES)), _omega_for(MIRROR_RESPONSE_S))
         self._mirror_weight = Spring(np.zeros(1), MIRROR_WEIGHT_OMEGA)
         self._mirror_mask = np.zeros(len(CHANNEL_NAMES))
         self._t: float | None = None
@@ -99,6 +99,10 @@ class FaceAnimator:
     def set_gaze_target(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         """Look toward the visitor's face (degrees), or straight ahead with None."""
         self._idle.set_gaze_target(yaw_deg, pitch_deg)
+
+    def set_mirror_response(self, seconds: float) -> None:
+        """How fast the mirror follows the visitor: 90 % of a step in ``seconds`` (more: smoother, later)."""
+        self._mirror_values.omega[:] = _omega_for(seconds)
 
     def set_mirror(self, targets: Mapping[str, float] | None) -> None:
         """Mirror mode: these channel targets (from the visitor's face) blend over the expression; None ends it."""
@@ -163,3 +167,8 @@ class FaceAnimator:
         values[self._known] = face[self._source]
         np.clip(values, self._low, self._high, out=values)
         return AnimatorSample(values, mouth.utterance_id, mouth.viseme)
+
+
+def _omega_for(seconds: float) -> float:
+    """A critically damped spring covers 90 % of a step in about 3.89 / omega."""
+    return 3.89 / max(seconds, 1e-3)

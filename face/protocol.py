@@ -117,6 +117,22 @@ class Topics:
     def controller_status(self) -> str:
         return self._t("face/status")
 
+    @property
+    def agent_command(self) -> str:
+        return self._t("agent/command")
+
+    @property
+    def perception_state(self) -> str:
+        return self._t("perception/state")
+
+    @property
+    def perception_events(self) -> str:
+        return self._t("perception/events")
+
+    @property
+    def perception_status(self) -> str:
+        return self._t("perception/status")
+
 
 # --- channel layout ---------------------------------------------------------------------------------------------
 

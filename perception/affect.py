@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError
-from companion.core.models import ModelNeed, is_file
+from companion.core.models import HubSource, ModelNeed, is_file
 from companion.core.registry import BackendKind, BuildContext, Configurable, require
 from companion.face.emotions import Emotion, normalize_emotion
 from companion.perception.opencv import opencv
@@ -62,9 +62,13 @@ def map_labels(labels: Sequence[str]) -> list[Emotion]:
 
 
 def preprocess(
-    face: np.ndarray, input_size: int, grayscale: bool = True, pixel_scale: float = 1.0 / 255.0
+    face: np.ndarray,
+    input_size: int,
+    grayscale: bool = True,
+    pixel_scale: float = 1.0 / 255.0,
+    pixel_offset: float = 0.0,
 ) -> np.ndarray:
-    """A face crop as the model's input: [1, C, S, S] float32, C = 1 (grayscale) or 3 (RGB), pixels x scale."""
+    """A face crop as the model's input: [1, C, S, S] float32, C = 1 (grayscale) or 3 (RGB), pixel * scale + offset."""
     cv2 = opencv()
     if face.ndim == 2:
         image = face if grayscale else cv2.cvtColor(face, cv2.COLOR_GRAY2RGB)
@@ -74,7 +78,7 @@ def preprocess(
         image = cv2.cvtColor(face, cv2.COLOR_BGR2RGB)
     # INTER_AREA: face crops are almost always shrunk, and area averaging does not alias.
     resized = cv2.resize(image, (input_size, input_size), interpolation=cv2.INTER_AREA)
-    tensor = resized.astype(np.float32) * np.float32(pixel_scale)
+    tensor = resized.astype(np.float32) * np.float32(pixel_scale) + np.float32(pixel_offset)
     if tensor.ndim == 2:
         return tensor[np.newaxis, np.newaxis]
     return np.ascontiguousarray(tensor.transpose(2, 0, 1))[np.newaxis]
@@ -89,27 +93,48 @@ def to_probabilities(outputs: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum()
 
 
+# The default classifier: OpenCV Zoo's facial expression model (MobileFaceNet, July 2022; 88 % on RAF-DB), hosted by
+# OpenCV on the Hugging Face hub. Apache-2.0 (the opencv_zoo README's licence section covers its weights); it was
+# trained on RAF-DB, a research data set: see docs/PERCEPTION.md before commercial use.
+ZOO_REPO = "opencv/facial_expression_recognition"
+ZOO_FILE = "facial_expression_recognition_mobilefacenet_2022july.onnx"
+ZOO_REVISION = "cc14b308d84bae302497477d202314a3348addf7"
+ZOO_SHA256 = "4f61307602fc089ce20488a31d4e4614e3c9753a7d6c41578c854858b183e1a9"
+ZOO_LABELS = ["angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised"]
+# Where the eyes, nose tip and mouth corners sit in a 112x112 aligned face (the ArcFace template the model expects).
+ALIGNED_112 = np.array(
+    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]], np.float32
+)
+
+
 class OnnxAffectOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: Path | None = Field(None, description="an ONNX facial-affect classifier; none: face detection only")
-    labels: list[str] = Field(
-        default_factory=lambda: ["neutral", "happy", "surprised", "sad", "angry", "disgusted", "fearful", "contempt"],
-        description="the classifier's output labels in order (FER+ order by default)",
-    )
-    input_size: int = Field(64, ge=8, le=512)
-    grayscale: bool = True
-    pixel_scale: float = Field(1.0 / 255.0, gt=0.0, description="pixel multiplier: 1/255 for [0,1] inputs, 1 for raw")
+    path: Path | None = Field(None, description="an ONNX classifier file; none: the hub model below, fetched")
+    repo: str = Field(ZOO_REPO, description="the Hugging Face repository `companion models fetch` takes it from")
+    file: str = ZOO_FILE
+    revision: str | None = Field(ZOO_REVISION, description="the pinned commit")
+    sha256: str | None = Field(ZOO_SHA256, description="checked after the download")
+    licence: str = "Apache-2.0 (OpenCV Zoo); trained on RAF-DB (research data): see docs/PERCEPTION.md"
+    labels: list[str] = Field(default_factory=lambda: list(ZOO_LABELS), description="output labels, in order")
+    input_size: int = Field(112, ge=8, le=512)
+    grayscale: bool = False
+    pixel_scale: float = Field(1.0 / 127.5, gt=0.0, description="input = pixel * scale + offset")
+    pixel_offset: float = Field(-1.0, ge=-1000.0, le=1000.0)
+    align: bool = Field(True, description="align the face by its eyes, nose and mouth (needs the landmark model)")
     threads: int = Field(1, ge=1, le=16)
 
 
 class OnnxAffectModel(Configurable):
     """An ONNX facial-affect classifier run by onnxruntime on the CPU, ``threads`` intra-op threads.
 
-    Not thread-safe by contract (one caller at a time): the Perceiver calls it from its single worker thread.
-    ``pixel_scale`` is 1/255 for models trained on [0, 1] inputs (the default, and the tiny test model); the ONNX
-    zoo's FER+ takes raw 0..255 pixels (``pixel_scale=1.0``).
+    Not thread-safe by contract (one caller at a time): the Perceiver calls it from its single worker thread. The
+    input is ``pixel * pixel_scale + pixel_offset``: 1/255 and 0 for models trained on [0, 1] inputs (the tiny test
+    model), 1/127.5 and -1 for [-1, 1] (the OpenCV Zoo model), 1 and 0 for raw pixels (the ONNX zoo's FER+). A model
+    with ``align`` takes faces aligned to the ArcFace template (``aligned_face``) when landmarks are there.
     """
+
+    Options = OnnxAffectOptions
 
     def __init__(
         self,
@@ -119,45 +144,39 @@ class OnnxAffectModel(Configurable):
         grayscale: bool = True,
         threads: int = 1,
         pixel_scale: float = 1.0 / 255.0,
+        pixel_offset: float = 0.0,
+        align: bool = False,
     ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelMissingError(
                 "the facial-affect model",
                 [self.path],
-                "set models.affect.path to an ONNX classifier (e.g. FER+), make a tiny test one with "
-                "companion.tools.tiny.affect.make_tiny_affect_model, or leave the path empty to run face "
-                "detection only",
+                "run `companion models fetch --only affect`, set models.affect.path to an ONNX classifier, or set "
+                "models.affect: null to run without affect",
             )
         self._output_emotions = map_labels(labels)
         self.emotions = tuple(dict.fromkeys(self._output_emotions))
         self.input_size = input_size
         self.grayscale = grayscale
         self.pixel_scale = pixel_scale
+        self.pixel_offset = pixel_offset
+        self.align = align
         self._session = self._open_session(threads)
         self._input_name = self._session.get_inputs()[0].name
         self._check_shapes(len(labels))
 
-    Options = OnnxAffectOptions
-
     @classmethod
     def model_needs(cls, options: OnnxAffectOptions, context: BuildContext) -> list[ModelNeed]:
-        if options.path is None:
-            return []
-        hint = (
-            "fix models.affect.path (or $COMPANION_AFFECT_MODEL) to point at an ONNX classifier, or remove it to run "
-            "face detection only"
-        )
-        return [ModelNeed("affect", str(options.path), [options.path], is_file, hint, explicit=True)]
+        return [_model_need(options, context.models_dir)]
 
     @classmethod
-    def from_config(cls, options: OnnxAffectOptions, context: BuildContext) -> OnnxAffectModel | None:
-        """The classifier, or None when ``path`` is empty (face detection only)."""
-        if options.path is None:
-            return None
+    def from_config(cls, options: OnnxAffectOptions, context: BuildContext) -> OnnxAffectModel:
+        path = _model_need(options, context.models_dir).locate()
         return cls(
-            options.path, options.labels, options.input_size, options.grayscale, options.threads, options.pixel_scale
-        )
+            path, options.labels, options.input_size, options.grayscale, options.threads, options.pixel_scale,
+            options.pixel_offset, options.align,
+        )  # fmt: skip
 
     def _open_session(self, threads: int) -> onnxruntime.InferenceSession:
         onnxruntime = require("onnxruntime", extra="perception", what="the ONNX facial-affect model")
@@ -200,7 +219,7 @@ class OnnxAffectModel(Configurable):
             )
 
     def predict(self, face: np.ndarray) -> dict[Emotion, float]:
-        tensor = preprocess(face, self.input_size, self.grayscale, self.pixel_scale)
+        tensor = preprocess(face, self.input_size, self.grayscale, self.pixel_scale, self.pixel_offset)
         outputs = self._session.run(None, {self._input_name: tensor})
         probabilities = to_probabilities(outputs[0])
         if len(probabilities) != len(self._output_emotions):
@@ -268,3 +287,36 @@ class AffectSmoother:
         estimate = self.current
         assert estimate is not None
         return estimate
+
+
+def _model_need(options: OnnxAffectOptions, models_dir: Path) -> ModelNeed:
+    if options.path is not None:
+        hint = (
+            "fix models.affect.path (or $COMPANION_AFFECT_MODEL) to point at an ONNX classifier, or set "
+            "models.affect: null to run without affect"
+        )
+        return ModelNeed("affect", str(options.path), [options.path], is_file, hint, explicit=True)
+    target = models_dir / "affect" / options.file
+    return ModelNeed(
+        "affect", options.file, [target], is_file,
+        "run `companion models fetch --only affect`, set models.affect.path to an ONNX classifier, or set "
+        "models.affect: null to run without affect",
+        source=HubSource(
+            options.repo, target, files=(options.file,), revision=options.revision, sha256=options.sha256,
+            licence=options.licence,
+        ),
+        describe=f"facial-affect model {options.file!r}",
+    )  # fmt: skip
+
+
+def aligned_face(image: np.ndarray, points: np.ndarray, size: int) -> np.ndarray | None:
+    """The face in ``image`` aligned to the ArcFace template (eye centres, nose tip, mouth corners of the 478-point
+    landmarks), ``size`` pixels square; None when the points do not give a transform."""
+    cv2 = opencv()
+    source = np.array(
+        [points[468, :2], points[473, :2], points[1, :2], points[61, :2], points[291, :2]], np.float32
+    )  # the image's left eye (the visitor's right), the other eye, the nose tip, the mouth corners
+    matrix, _ = cv2.estimateAffinePartial2D(source, ALIGNED_112 * (size / 112.0), method=cv2.LMEDS)
+    if matrix is None:
+        return None
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -7,11 +7,12 @@ ignored, larger swings become legs between turning points. A nod is a downward l
 three alternating sideways legs, within a short window, with the other axis nearly still. Detection is pure logic
 on explicit times, so it is deterministic and testable with synthetic trajectories.
 
-The head pose is an estimate for mirroring, not a measurement: a head turning by angle a moves the face centre
-by about r * sin(a), r being the distance from the neck's pivot to the face (about 0.7 face widths), relative to
-a slowly following baseline. Angles are in the robot's frame: positive yaw = toward the robot's left, positive
-pitch = up. The caller passes coordinates as the robot sees them (an unmirrored camera image: x to the right of
-the image is the robot's right, y down).
+This is the fallback when no landmark model runs (``companion.perception.head_gestures`` reads the landmarks'
+head pose). The head pose here is a rough estimate: a head turning by angle a moves the face centre by about
+r * sin(a), r being the distance from the neck's pivot to the face (about 0.7 face widths), relative to a slowly
+following baseline. Angles are in the visitor's frame (``companion.perception.actions.HeadPose``): positive yaw =
+toward the visitor's own left, positive pitch = up. The caller passes coordinates as the robot sees them (an
+unmirrored camera image: x to the right of the image is the robot's right, y down).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from companion.perception.actions import HeadPose
+
 Gesture = Literal["nod", "shake"]
 
 
@@ -30,12 +33,6 @@ Gesture = Literal["nod", "shake"]
 class GestureEvent:
     kind: Gesture
     t: float  # when it was recognised (the return swing reached the threshold)
-
-
-@dataclass(frozen=True)
-class HeadPose:
-    yaw_deg: float  # positive: the head turned toward the robot's left
-    pitch_deg: float  # positive: the head tilted up
 
 
 def turning_points(values: Sequence[float], threshold: float) -> list[int]:
@@ -147,10 +144,11 @@ class GestureDetector:
         def angle(offset: float) -> float:
             return math.degrees(math.asin(max(-1.0, min(1.0, offset / self.head_radius))))
 
-        # The face moving to the image's left (x falls) is the head turning toward the robot's left: positive yaw.
-        yaw = angle(-(self._position[0] - self._baseline[0]))
+        # In the visitor's frame (companion.perception.actions.HeadPose): the face moving to the image's right (x
+        # grows) is the visitor turning toward their own left, positive yaw; moving up is looking up.
+        yaw = angle(self._position[0] - self._baseline[0])
         pitch = angle(-(self._position[1] - self._baseline[1]))
-        return HeadPose(yaw, pitch)
+        return HeadPose(yaw, pitch, 0.0)
 
     def _recognise(self, t: float) -> GestureEvent | None:
         if self._matches(t, self.max_nod_s, legs=2, vertical=True):

@@ -25,11 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from companion.core.errors import ModelMissingError
 from companion.core.registry import BuildContext
-from companion.perception.affect import AffectModel
+from companion.perception.affect import AffectModel, aligned_face
 from companion.perception.config import PerceptionConfig
 from companion.perception.faces import FaceDetector, HaarSmileDetector, SmileDetector
+from companion.perception.landmarks.base import FaceLandmarker
 from companion.perception.opencv import opencv
+from companion.perception.presence import PresenceTracker
+from companion.perception.tongue import tongue_measure
 from companion.perception.video import VideoSource
 from companion.perception.visitor import VisitorState, VisitorTracker
 
@@ -48,6 +52,7 @@ class PerceptionStats:
     frames_read: int = 0
     frames_analysed: int = 0
     frames_late: int = 0  # dropped because real-time pacing had fallen behind them
+    frames_unreadable: int = 0  # not an image (a corrupt frame, a driver glitch): counted and skipped
     analysis_s_total: float = 0.0
     analysis_s_max: float = 0.0
 
@@ -72,19 +77,27 @@ class Perceiver:
         *,
         emotion_inference: bool = True,
         smile_detector: SmileDetector | None = None,
+        landmarker: FaceLandmarker | None = None,
         realtime: bool = True,
         tracker: VisitorTracker | None = None,
     ) -> None:
         self._source = source
         self._detector = detector
+        self._landmarker = landmarker
+        self._flip = settings.mirrored  # a mirrored (selfie) camera: analyse the frame as an ordinary camera sees it
         # Emotion inference switched off means the model is never run, not run and hidden.
         self._affect_model = affect_model if emotion_inference else None
         self._smile_detector = smile_detector
         self._fps = settings.fps
         self._cv_threads = settings.threads
         self._realtime = realtime
+        presence = settings.presence
         self._tracker = tracker or VisitorTracker(
-            smoothing_s=settings.smoothing_s, fov_deg=settings.fov_deg, mirrored=settings.mirrored
+            smoothing_s=settings.smoothing_s,
+            fov_deg=settings.fov_deg,
+            presence=PresenceTracker(
+                presence.arrive_s, presence.engage_s, presence.leave_s, presence.min_face_size, presence.facing_deg
+            ),
         )
         self.stats = PerceptionStats()
 
@@ -94,21 +107,38 @@ class Perceiver:
         settings: PerceptionConfig,
         source: VideoSource,
         *,
+        context: BuildContext | None = None,
         affect_model: AffectModel | None = None,
         emotion_inference: bool = True,
         realtime: bool = True,
     ) -> Perceiver:
-        """The configured face detector with the Haar smile cue, and ``affect_model`` if emotion inference is on."""
-        detector = settings.detector.backend_class().from_config(settings.detector.options, BuildContext())
+        """The configured face detector and landmark model, and ``affect_model`` if emotion inference is on.
+
+        A landmark model that is not there yet is a warning, not an error: the robot still sees faces (and fetching
+        the model adds the facial actions and mirroring)."""
+        context = context or BuildContext()
+        detector = settings.detector.backend_class().from_config(settings.detector.options, context)
+        landmarker: FaceLandmarker | None = None
+        if settings.landmarks is not None:
+            try:
+                landmarker = settings.landmarks.backend_class().from_config(settings.landmarks.options, context)
+            except ModelMissingError as error:
+                log.warning("no facial actions or mirroring: %s", str(error).replace("\n", " "))
         return cls(
             source,
             detector,
             affect_model,
             settings,
             emotion_inference=emotion_inference,
-            smile_detector=HaarSmileDetector(),
+            smile_detector=HaarSmileDetector(),  # smiling at all, not only more than at rest (the actions' view)
+            landmarker=landmarker,
             realtime=realtime,
         )
+
+    @property
+    def landmarks(self) -> bool:
+        """Whether a landmark model runs (facial actions, head pose, mirroring)."""
+        return self._landmarker is not None
 
     @property
     def emotion_inference(self) -> bool:
@@ -117,18 +147,35 @@ class Perceiver:
     def analyse(self, image: np.ndarray, t: float) -> VisitorState:
         """Analyse one BGR frame seen at loop time ``t`` (blocking; called from the worker thread)."""
         started = time.perf_counter()
+        if image.ndim == 2:  # a grey camera: the models take colour
+            image = opencv().cvtColor(image, opencv().COLOR_GRAY2BGR)
+        if self._flip:
+            image = opencv().flip(image, 1)
         height, width = image.shape[:2]
-        faces = self._detector.detect(image)
-        face = self._tracker.select(faces, width)
+        landmarks = tongue = None
+        if self._landmarker is not None:
+            landmarks = self._landmarker.process(image)
+            face = landmarks.box() if landmarks is not None else None
+            faces = 0 if face is None else 1
+            if landmarks is not None:
+                tongue = tongue_measure(image, landmarks.points)
+        else:
+            found = self._detector.detect(image)
+            face, faces = self._tracker.select(found, width), len(found)
         probabilities = None
         smiling = None
         if face is not None:
             crop = face.crop(image)  # a view into the frame, dropped with it
-            if self._affect_model is not None and crop.size:
-                probabilities = self._affect_model.predict(crop)
+            affect = self._affect_model
+            if affect is not None and getattr(affect, "align", False) and landmarks is not None:
+                crop = aligned_face(image, landmarks.points, getattr(affect, "input_size", 112)) or crop
+            if affect is not None and crop.size:
+                probabilities = affect.predict(crop)
             if self._smile_detector is not None:
                 smiling = self._smile_detector.smiling(image, face)
-        state = self._tracker.update(t, (width, height), face, len(faces), probabilities, smiling)
+        state = self._tracker.update(
+            t, (width, height), face, faces, probabilities, smiling, landmarks=landmarks, tongue=tongue
+        )
         elapsed = time.perf_counter() - started
         self.stats.frames_analysed += 1
         self.stats.analysis_s_total += elapsed
@@ -220,4 +267,19 @@ class Perceiver:
                 next_due = frame.t + interval
             else:
                 next_due += interval
+            if not _is_image(frame.image):
+                self.stats.frames_unreadable += 1
+                continue
             emit(self.analyse(frame.image, t))
+
+
+def _is_image(image: object) -> bool:
+    """A frame perception can analyse: a non-empty 8-bit BGR (or grey) array."""
+    return (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and image.ndim in (2, 3)
+        and image.shape[0] >= 16
+        and image.shape[1] >= 16
+        and (image.ndim == 2 or image.shape[2] == 3)
+    )

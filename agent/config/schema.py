@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from companion.agent.llm.base import LLM_BACKENDS
+from companion.agent.mirror import MirrorConfig
 from companion.core.config import BackendSection, BrokerConfig, RobotConfig, Section
 from companion.core.registry import DEFAULT_MODELS_DIR, BackendKind, BuildContext
 from companion.face.config import ControllerConfig, FaceConfig
@@ -37,7 +38,9 @@ class ModelsConfig(Section):
     llm: LlmConfig = Field(default_factory=LlmConfig)
     tts: TtsConfig = Field(default_factory=TtsConfig)
     vad: VadConfig = Field(default_factory=VadConfig)
-    affect: AffectConfig = Field(default_factory=AffectConfig)
+    affect: AffectConfig | None = Field(
+        default_factory=AffectConfig, description="the facial-affect classifier (null: none, face detection only)"
+    )
 
 
 class TurnTakingConfig(Section):
@@ -142,6 +145,42 @@ class EmotionBaseline(Section):
         return value
 
 
+def _default_empathy() -> dict[Emotion, EmotionBaseline]:
+    # Smile back at a smile, look concerned at sadness, fear, anger or disgust, share surprise. Neutral: the persona's
+    # resting face.
+    return {
+        Emotion.HAPPY: EmotionBaseline(emotion=Emotion.HAPPY, intensity=0.5),
+        Emotion.SAD: EmotionBaseline(emotion=Emotion.CONCERNED, intensity=0.6),
+        Emotion.FEARFUL: EmotionBaseline(emotion=Emotion.CONCERNED, intensity=0.5),
+        Emotion.ANGRY: EmotionBaseline(emotion=Emotion.CONCERNED, intensity=0.4),
+        Emotion.DISGUSTED: EmotionBaseline(emotion=Emotion.CONCERNED, intensity=0.3),
+        Emotion.SURPRISED: EmotionBaseline(emotion=Emotion.SURPRISED, intensity=0.4),
+    }
+
+
+class EmpathyConfig(Section):
+    """The face a reply starts with when the language model gives no emotion tag: a response to the visitor's
+    affect. Used only where emotion inference is allowed (privacy.deployment)."""
+
+    enabled: bool = True
+    min_confidence: float = Field(0.4, ge=0.0, le=1.0, description="below this the visitor's affect is ignored")
+    responses: dict[Emotion, EmotionBaseline] = Field(default_factory=_default_empathy)
+
+    @field_validator("responses", mode="before")
+    @classmethod
+    def _known_emotions(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {normalize_emotion(k) or k if isinstance(k, str) else k: v for k, v in value.items()}
+        return value
+
+
+class SessionsConfig(Section):
+    """Visitor sessions: everything conversational (history, crisis state, plugin state) belongs to one visitor."""
+
+    greet_on_arrival: bool = Field(True, description="say the persona's greeting when a visitor arrives")
+    end_when_visitor_leaves: bool = Field(True, description="a visitor who left takes their conversation with them")
+
+
 class Persona(Section):
     name: str
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
@@ -151,6 +190,8 @@ class Persona(Section):
     emotion_baseline: EmotionBaseline = Field(default_factory=EmotionBaseline)
     plugins: list[str] = Field(default_factory=list)
     turn_taking: PersonaTurnTaking = Field(default_factory=PersonaTurnTaking)
+    mirror: bool = Field(False, description="start with mirror mode on (also --mirror, or the mirror command)")
+    empathy: EmpathyConfig = Field(default_factory=EmpathyConfig)
 
 
 class Config(Section):
@@ -165,6 +206,8 @@ class Config(Section):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    mirror: MirrorConfig = Field(default_factory=MirrorConfig)
+    sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     persona: str = Field(..., description="the key of the active persona in `personas`")
     personas: dict[str, Persona] = Field(..., min_length=1)
 

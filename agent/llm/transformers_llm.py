@@ -121,6 +121,7 @@ class TransformersLLM(ThreadedLanguageModel):
         self._cache: Any = None
         self._cache_ids: list[int] = []
         self.last_prefill_tokens = 0  # how many prompt tokens the last turn had to prefill (the rest was cached)
+        self._forget = False
 
     def _load(self) -> None:
         if self._model is not None:
@@ -163,6 +164,8 @@ class TransformersLLM(ThreadedLanguageModel):
         import torch
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
+        if self._forget:  # a new visitor: nothing of the last conversation stays, not even its cache
+            self._forget, self._cache, self._cache_ids = False, None, []
         ids = self.prompt_ids(messages)
         cache = self._reusable_cache(ids)
         self.last_prefill_tokens = len(ids) - (cache.get_seq_length() if cache is not None else 0)
@@ -193,6 +196,10 @@ class TransformersLLM(ThreadedLanguageModel):
             output = self._model.generate(**kwargs)
         streamer.finish()
         self._remember_cache(output)
+
+    def forget(self) -> None:
+        """Drop the conversation's KV cache before the next generation (a visitor session ended)."""
+        self._forget = True
 
     def _reusable_cache(self, ids: list[int]) -> Any:
         """The previous turn's cache cut back to the prefix it shares with ``ids`` (None: start fresh)."""

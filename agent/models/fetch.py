@@ -9,6 +9,7 @@ interrupted fetch never leaves a half model that the registry would take for a w
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 import threading
@@ -20,7 +21,7 @@ from typing import TextIO, TypeVar
 from companion.agent.config.schema import Config
 from companion.agent.models.registry import model_needs
 from companion.core.errors import CompanionError, ConfigError, ModelMissingError, OfflineError
-from companion.core.models import ModelNeed
+from companion.core.models import BuiltSource, HubSource, ModelNeed
 
 T = TypeVar("T")
 
@@ -138,15 +139,25 @@ def _download(need: ModelNeed, revision: str, endpoint: str | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     source = need.source
-    assert source is not None
+    assert isinstance(source, HubSource)
     staging = source.target.parent / f".{source.target.name}.partial"
     staging.mkdir(parents=True, exist_ok=True)
     if source.files:
         for filename in source.files:
             hf_hub_download(source.repo_id, filename, revision=revision, local_dir=staging, endpoint=endpoint)
         # Repositories keep files in nested folders; the layout wants them side by side (<voice>.onnx(.json)).
+        if source.sha256 is not None:
+            digest = hashlib.sha256((staging / source.files[0]).read_bytes()).hexdigest()
+            if digest != source.sha256:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise CompanionError(
+                    f"{need.kind} model {need.name!r} from {source.repo_id}: the file is not the expected one "
+                    f"(sha256 {digest[:12]}..., expected {source.sha256[:12]}...)",
+                    "the repository changed: pin another revision in the config, or report it",
+                )
         for filename in source.files:
             suffix = filename[len(source.files[0]) :]  # "" for the first file, e.g. ".json" for its config
+            source.target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(staging / filename), f"{source.target}{suffix}")
         shutil.rmtree(staging, ignore_errors=True)
         return source.target
@@ -190,17 +201,27 @@ def fetch_models(
         print(f"{result.kind}: {result.name} already present at {result.path}", file=out)
     if not todo:
         return results
-    sources = [need.source for need in todo if need.source is not None]
-    repos = list(dict.fromkeys(source.repo_id for source in sources))
-    commits = probe_hub(repos, endpoint=endpoint, timeout_s=timeout_s)
+    hub = [need for need in todo if isinstance(need.source, HubSource)]
+    repos = list(dict.fromkeys(need.source.repo_id for need in hub if isinstance(need.source, HubSource)))
+    commits = probe_hub(repos, endpoint=endpoint, timeout_s=timeout_s) if repos else {}
     for need in todo:
-        assert need.source is not None
-        licence = f" (licence: {need.source.licence})" if need.source.licence else ""
-        print(
-            f"{need.kind}: downloading {need.name} from {need.source.repo_id} to {need.source.target}{licence}",
-            file=out,
-            flush=True,
-        )
-        path = _download(need, commits[need.source.repo_id], endpoint)
+        source = need.source
+        assert source is not None
+        licence = f" (licence: {source.licence})" if source.licence else ""
+        if isinstance(source, BuiltSource):
+            print(
+                f"{need.kind}: building {need.name}, {source.describe}, in {source.target}{licence}",
+                file=out,
+                flush=True,
+            )
+            source.build(source.target)
+            path = need.locate()
+        else:
+            print(
+                f"{need.kind}: downloading {need.name} from {source.repo_id} to {source.target}{licence}",
+                file=out,
+                flush=True,
+            )
+            path = _download(need, source.revision or commits[source.repo_id], endpoint)
         results.append(FetchResult(need.kind, need.name, path, downloaded=True))
     return results

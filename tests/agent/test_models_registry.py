@@ -26,8 +26,11 @@ from companion.speech.tts import piper
 
 
 def make_config(models_dir: Path, **persona: object) -> Config:
+    """A config needing the speech and language models only (the face-landmark model has tests of its own)."""
     config = Config(persona="p", personas={"p": Persona(name="P", style="kind", **persona)})
     config.models.dir = models_dir
+    config.perception.landmarks = None
+    config.models.affect = None
     return config
 
 
@@ -161,9 +164,14 @@ def test_model_found_in_the_hugging_face_cache(tmp_path: Path, empty_cache: Path
     assert needs(config)["stt"].locate() == snapshot
 
 
-def test_affect_not_configured_is_optional_and_a_missing_file_is_an_error(tmp_path: Path, empty_cache: Path) -> None:
+def test_the_affect_model_is_fetched_by_default_and_can_be_switched_off(tmp_path: Path, empty_cache: Path) -> None:
     config = make_config(tmp_path)
-    assert "affect" not in needs(config)  # no classifier configured: face detection only
+    config.models.affect = AffectConfig()
+    default = needs(config)["affect"]
+    assert default.source is not None and default.source.repo_id == "opencv/facial_expression_recognition"
+    assert default.source.sha256 and default.source.revision  # pinned, and checked after the download
+    config.models.affect = None  # no classifier: face detection only
+    assert "affect" not in needs(config)
     config.models.affect = AffectConfig(path=tmp_path / "fer.onnx")
     with pytest.raises(ModelMissingError, match=r"fer\.onnx"):
         needs(config)["affect"].locate()
@@ -322,6 +330,7 @@ HUB_REPOS: dict[str, dict[str, bytes]] = {
         "onnx/model.onnx": b"another export, not needed",
         "LICENSE": b"not needed",
     },
+    "opencv/facial_expression_recognition": {"fer.onnx": b"an affect model" * 10, "README.md": b"licence"},
     "rhasspy/piper-voices": {
         "en/en_US/lessac/medium/en_US-lessac-medium.onnx": b"voice" * 100,
         "en/en_US/lessac/medium/en_US-lessac-medium.onnx.json": b"{}",
@@ -435,3 +444,32 @@ def test_fetch_of_an_unknown_model_names_it(tmp_path: Path, fake_hub: FakeHub) -
         fetch.fetch_models(config, "llm", endpoint=fake_hub.url, out=io.StringIO())
     assert "models.llm.model" in str(caught.value)
     assert not (tmp_path / "llm" / "nobody--no-such-model").exists()
+
+
+def test_a_pinned_single_file_model_is_checked_after_the_download(tmp_path: Path, fake_hub: FakeHub) -> None:
+    data = HUB_REPOS["opencv/facial_expression_recognition"]["fer.onnx"]
+    config = make_config(tmp_path)
+    options = {"file": "fer.onnx", "revision": COMMIT, "repo": "opencv/facial_expression_recognition"}
+    config.models.affect = AffectConfig(**options, sha256="0" * 64)
+    with pytest.raises(CompanionError, match="not the expected one"):
+        fetch.fetch_models(config, "affect", endpoint=fake_hub.url, out=io.StringIO())
+    assert not (tmp_path / "affect" / "fer.onnx").exists()
+    config.models.affect = AffectConfig(**options, sha256=hashlib.sha256(data).hexdigest())
+    out = io.StringIO()
+    (result,) = fetch.fetch_models(config, "affect", endpoint=fake_hub.url, out=out)
+    assert result.downloaded and result.path.read_bytes() == data
+    assert "licence: Apache-2.0" in out.getvalue()
+
+
+@pytest.mark.integration
+def test_the_landmark_model_is_built_from_the_package_index(tmp_path: Path, landmark_models: Path) -> None:
+    """The BuiltSource path: the mediapipe wheel from PyPI, its networks checked and converted, byte for byte the
+    same models every time (the conversion is deterministic)."""
+    from companion.perception.landmarks.face_mesh import DETECTOR_FILE, LANDMARK_FILE, FaceMeshOptions, model_need
+
+    need = model_need(FaceMeshOptions(), tmp_path)
+    assert need.source is not None and not isinstance(need.source, fetch.HubSource)
+    target = tmp_path / "built"
+    need.source.build(target)
+    for name in (DETECTOR_FILE, LANDMARK_FILE):
+        assert (target / name).read_bytes() == (landmark_models / name).read_bytes()

@@ -61,6 +61,7 @@ async def test_a_queued_call_that_is_cancelled_never_runs() -> None:
     queued = asyncio.ensure_future(worker.call(lambda _t: ran.append("queued")))
     await asyncio.sleep(0.05)
     queued.cancel()
+    await asyncio.sleep(0.01)  # the cancellation reaches the executor on the loop's next turn
     release.set()
     await first
     with pytest.raises(asyncio.CancelledError):

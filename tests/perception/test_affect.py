@@ -15,7 +15,7 @@ from companion.face.emotions import Emotion
 from companion.perception.affect import OnnxAffectModel, OnnxAffectOptions, map_labels, preprocess, to_probabilities
 from companion.tools.tiny.affect import make_tiny_affect_model
 
-FERPLUS = OnnxAffectOptions().labels  # neutral, happy, surprised, sad, angry, disgusted, fearful, contempt
+FERPLUS = ["neutral", "happy", "surprised", "sad", "angry", "disgusted", "fearful", "contempt"]  # FER+ order
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,8 @@ def test_predicts_normalised_probabilities_through_onnxruntime(tiny_model: Path,
 
 @pytest.mark.integration
 def test_threads_come_from_the_config(tiny_model: Path) -> None:
-    model = OnnxAffectModel.from_config(OnnxAffectOptions(path=tiny_model, threads=2), BuildContext())
+    options = OnnxAffectOptions(path=tiny_model, labels=FERPLUS, input_size=64, grayscale=True, threads=2)
+    model = OnnxAffectModel.from_config(options, BuildContext())
     assert model._session.get_session_options().intra_op_num_threads == 2
 
 
@@ -105,8 +106,10 @@ def test_missing_model_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError) as caught:
         OnnxAffectModel(missing, FERPLUS)
     assert str(missing) in str(caught.value)
-    # No path configured: no model (face detection only), not an error.
-    assert OnnxAffectModel.from_config(OnnxAffectOptions(path=None), BuildContext()) is None
+    # No path: the default model, fetched into models.dir; missing, it says how to get it.
+    with pytest.raises(ModelMissingError, match="models fetch --only affect") as fetched:
+        OnnxAffectModel.from_config(OnnxAffectOptions(), BuildContext(models_dir=tmp_path))
+    assert tmp_path / "affect" / OnnxAffectOptions().file in fetched.value.looked_in
 
 
 @pytest.mark.integration

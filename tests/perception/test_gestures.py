@@ -110,12 +110,12 @@ def test_a_jump_of_a_whole_face_breaks_the_trajectory() -> None:
         assert detector.update(t, (160.0, 120.0 + y * FACE), FACE) is None
 
 
-def test_pose_signs_follow_the_robot_frame() -> None:
+def test_pose_signs_follow_the_visitors_frame() -> None:
     detector = GestureDetector()
     detector.update(0.0, (160.0, 120.0), FACE)
     assert detector.pose is not None and detector.pose.yaw_deg == 0.0 and detector.pose.pitch_deg == 0.0
-    # Face moves to the image's left (the robot's left) and up: yaw and pitch positive.
-    detector.update(0.1, (160.0 - 0.2 * FACE, 120.0 - 0.1 * FACE), FACE)
+    # Face moves to the image's right (the visitor turned toward their own left) and up: yaw and pitch positive.
+    detector.update(0.1, (160.0 + 0.2 * FACE, 120.0 - 0.1 * FACE), FACE)
     assert detector.pose is not None
     assert detector.pose.yaw_deg > 0
     assert detector.pose.pitch_deg > 0

@@ -14,7 +14,6 @@ from companion.agent.assembly import build_perceiver
 from companion.agent.config.schema import Config, ModelsConfig, Persona, PrivacyConfig
 from companion.core.errors import CompanionError
 from companion.face.emotions import Emotion
-from companion.perception.affect import OnnxAffectOptions
 from companion.perception.config import AffectConfig, PerceptionConfig
 from companion.perception.faces import FaceBox
 from companion.perception.perceiver import Perceiver
@@ -38,8 +37,14 @@ def make_config(
         personas={"p": Persona(name="P", style="You are kind.")},
         perception=PerceptionConfig(fps=fps, emotion_inference=emotion_inference),
         privacy=PrivacyConfig(deployment=deployment),  # type: ignore[arg-type]
-        models=ModelsConfig(affect=AffectConfig(path=affect_path)),
+        models=ModelsConfig(affect=AffectConfig(path=affect_path, **TINY_AFFECT) if affect_path else None),
     )
+
+
+FERPLUS = ["neutral", "happy", "surprised", "sad", "angry", "disgusted", "fearful", "contempt"]
+# The tiny test classifier's input: 64x64 grey, [0, 1] pixels, no alignment.
+TINY_AFFECT = {"labels": FERPLUS, "input_size": 64, "grayscale": True, "pixel_scale": 1 / 255, "pixel_offset": 0.0,
+               "align": False}  # fmt: skip
 
 
 def perceiver_for(config: Config, source: object, detector: object, affect: object, **options: object) -> Perceiver:
@@ -221,7 +226,7 @@ async def test_realtime_skips_frames_it_cannot_keep_up_with() -> None:
 
 @pytest.fixture(scope="module")
 def affect_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_tiny_affect_model(tmp_path_factory.mktemp("affect") / "tiny.onnx", OnnxAffectOptions().labels)
+    return make_tiny_affect_model(tmp_path_factory.mktemp("affect") / "tiny.onnx", FERPLUS)
 
 
 @pytest.fixture(scope="module")

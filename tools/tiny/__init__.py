@@ -78,6 +78,9 @@ models:
     labels: [{labels}]
     input_size: {AFFECT_INPUT_SIZE}
     grayscale: true
+    pixel_scale: {1 / 255}
+    pixel_offset: 0.0
+    align: false
 {controller}persona: tiny
 personas:
   tiny:

@@ -37,6 +37,8 @@ setup(
     package_data={
         "companion.face.web.static": ["*"],
         "companion.face.rigs": ["*.yaml"],
+        "companion.agent.safety": ["data/*.yaml", "data/*.txt"],
+        "companion.tools.safety": ["data/*.yaml"],
     },
     include_package_data=True,
 )

@@ -80,6 +80,7 @@ class SessionParts:
     plugins: list[Plugin] = field(default_factory=list)
     metrics: Metrics | None = None
     animator: FaceAnimator | None = None
+    safety: SafetyStep | None = None  # default: built from config.safety (tests pass one that runs inline)
 
 
 class ConversationSession:
@@ -95,7 +96,7 @@ class ConversationSession:
         self.context = DialogueContext(self.persona, emotion_inference=config.emotion_inference_enabled)
         self.metrics = parts.metrics
         llm_step = LlmStep(parts.llm, config.models.llm, on_error=self._on_llm_error)
-        self.chain = PolicyChain(SafetyStep(config.safety), parts.plugins, llm_step)
+        self.chain = PolicyChain(parts.safety or SafetyStep(config.safety), parts.plugins, llm_step)
         self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate)
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
         self.face = AgentFace(animator, parts.publisher)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from companion.tools.bench import DEFAULT_BENCH_MODELS
 
+SAFETY_SET = Path(__file__).resolve().parents[1] / "tools" / "safety" / "data" / "eval.yaml"
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -117,10 +119,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mirror.add_argument("--json", action="store_true", help="print the results as one JSON object")
     mirror.set_defaults(handler=_run_mirror)
 
+    safety = sub.add_parser(
+        "safety",
+        help="the crisis detector's latency per turn on one core (target p99 <= 30 ms)",
+        description=(
+            "Pins the process to one core, runs the crisis detector's model with one thread, and times every utterance "
+            "of the evaluation set: the lexicon layer, a whole turn as the session awaits it (p50/p99/max), the event "
+            "loop's longest stall meanwhile, and the output screen per clause."
+        ),
+    )
+    safety.add_argument("--core", type=int, default=0, help="the CPU core to run on (default 0; -1: do not pin)")
+    safety.add_argument("--rounds", type=int, default=3, help="passes over the set (default 3)")
+    safety.add_argument(
+        "--set", type=Path, default=SAFETY_SET, help="utterances to time (default: the built-in evaluation set)"
+    )
+    safety.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    safety.set_defaults(handler=_run_safety)
+
 
 async def _run_mirror(args: argparse.Namespace) -> int:
     from companion.tools.bench.mirror_bench import main
 
+    return await main(args)
+
+
+async def _run_safety(args: argparse.Namespace) -> int:
+    from companion.tools.bench.safety_bench import main
+
+    if args.core < 0:
+        args.core = None
     return await main(args)
 
 

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from companion.agent.llm.base import LLM_BACKENDS
 from companion.agent.mirror import MirrorConfig
+from companion.agent.safety.embedders import SAFETY_EMBEDDERS
 from companion.core.config import BackendSection, BrokerConfig, RobotConfig, Section
 from companion.core.registry import DEFAULT_MODELS_DIR, BackendKind, BuildContext
 from companion.face.config import ControllerConfig, FaceConfig
@@ -116,8 +117,15 @@ class PrivacyConfig(Section):
     store_transcripts: bool = False
 
 
+class SafetyEmbedderConfig(BackendSection):
+    """The crisis classifier's sentence-embedding model by name (``minilm`` or an installed one)."""
+
+    kind: ClassVar[BackendKind] = SAFETY_EMBEDDERS
+    backend: str = "minilm"
+
+
 class SafetyConfig(Section):
-    """Crisis handling. There is deliberately no switch to turn it off."""
+    """Crisis handling. There is deliberately no switch to turn it off: deployments may only add to it."""
 
     crisis_reply: str = (
         "I'm really glad you told me. I'm a robot, and you deserve help from a person right now. "
@@ -126,6 +134,11 @@ class SafetyConfig(Section):
     )
     resources: list[str] = Field(default_factory=list, description="lines appended to the crisis reply")
     extra_patterns: list[str] = Field(default_factory=list, description="more crisis phrases (regular expressions)")
+    extra_exemplars: list[Path] = Field(
+        default_factory=list,
+        description="YAML files of more classifier exemplars (crisis: and benign:), docs/SAFETY.md",
+    )
+    embedder: SafetyEmbedderConfig = Field(default_factory=SafetyEmbedderConfig)
 
 
 class MetricsConfig(Section):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from companion.agent.config.schema import Persona
+from companion.agent.safety.context import TurnMemory
 from companion.core.registry import BackendKind
 from companion.face.emotions import EmotionState
 from companion.perception.visitor import VisitorState
@@ -43,6 +44,8 @@ class DialogueContext:
     emotion_inference: bool = True  # False: the visitor's affect must not be used (privacy, law)
     crisis_active: bool = False  # set by the safety step; plugins are skipped while it is on
     plugin_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # each plugin's own scratch space
+    # The crisis detector's memory of this conversation's last turns (evidence only, no text): the safety step's.
+    safety_memory: TurnMemory = field(default_factory=TurnMemory, repr=False)
 
     def last_reply(self) -> Exchange | None:
         return self.history[-1] if self.history else None

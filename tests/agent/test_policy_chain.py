@@ -11,7 +11,7 @@ from companion.agent.llm.base import ChatMessage, LanguageModelError
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_loader import load_plugins
-from companion.agent.policy.safety import CrisisDetector, SafetyStep
+from companion.agent.policy.safety import SafetyStep, build_detector
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn, fixed_reply
 from companion.core.errors import ConfigError
 from companion.face.emotions import Emotion, EmotionState
@@ -67,8 +67,12 @@ def turn(text: str, turn_id: int = 1) -> UserTurn:
     return UserTurn(turn_id, text, "text", 0.0)
 
 
+DETECTOR = build_detector(SafetyConfig())  # the real detector (lexicon, MiniLM classifier), built once
+
+
 def chain_with(llm: ScriptedLLM, *plugins: object) -> PolicyChain:
-    return PolicyChain(SafetyStep(SafetyConfig()), list(plugins), LlmStep(llm, LlmConfig()))  # type: ignore[arg-type]
+    step = SafetyStep(SafetyConfig(), detector=DETECTOR)
+    return PolicyChain(step, list(plugins), LlmStep(llm, LlmConfig()))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -84,14 +88,14 @@ def chain_with(llm: ScriptedLLM, *plugins: object) -> PolicyChain:
     ],
 )
 def test_crisis_phrases_are_detected(text: str) -> None:
-    assert CrisisDetector().detect(text) is not None
+    assert DETECTOR.assess_sync(text).risk
 
 
 @pytest.mark.parametrize(
     "text", ["this exhibit is killer", "the dinosaurs died out long ago", "how do volcanoes erupt", "I hurt my knee"]
 )
 def test_ordinary_sentences_are_not_crises(text: str) -> None:
-    assert CrisisDetector().detect(text) is None
+    assert not DETECTOR.assess_sync(text).risk
 
 
 async def test_safety_answers_before_plugins_and_model_and_turns_on_crisis_mode() -> None:

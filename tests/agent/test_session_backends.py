@@ -13,6 +13,7 @@ from companion.agent.metrics import Metrics
 from companion.agent.session import ConversationSession, SessionParts
 from companion.tools.testing.fakes import FakeTTS
 from tests.support.openai_server import Behaviour, FakeOpenAIServer
+from tests.support.safety import inline_safety_step
 
 
 def config_for(base_url: str) -> Config:
@@ -31,7 +32,9 @@ async def session_against(behaviour: Behaviour) -> AsyncIterator[tuple[Conversat
     config = config_for(await server.start())
     llm = OpenAICompatibleLLM(config.models.llm.options)
     metrics = Metrics()
-    session = ConversationSession(config, SessionParts(tts=FakeTTS(seconds_per_char=0.005), llm=llm, metrics=metrics))
+    session = ConversationSession(
+        config, SessionParts(tts=FakeTTS(seconds_per_char=0.005), llm=llm, metrics=metrics, safety=inline_safety_step())
+    )
     await session.start()
     try:
         yield session, server, metrics

@@ -29,6 +29,7 @@ from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import EnergyVad
 from companion.tools.testing import virtual_time
 from companion.tools.testing.fakes import FakeLLM, FakeSTT, FakeTTS, ToneSpeech
+from tests.support.safety import inline_safety_step
 
 WORDS = "where are the dinosaurs mhm i was wondering if you have maps stop tell me about whales".split()
 SPEECH = ToneSpeech(WORDS)
@@ -61,7 +62,7 @@ async def run_conversation(
     clock = LoopClock()
     events = EventBus()
     llm = llm or FakeLLM(reply_echoing_user)
-    parts = SessionParts(tts=FakeTTS(), llm=llm, stt=FakeSTT(SPEECH), vad=EnergyVad())
+    parts = SessionParts(tts=FakeTTS(), llm=llm, stt=FakeSTT(SPEECH), vad=EnergyVad(), safety=inline_safety_step())
     session = ConversationSession(make_config(**turn_taking), parts, clock, events)
     await session.start()
     mix = None
@@ -181,7 +182,9 @@ async def test_speculative_reply_is_used_when_the_turn_really_ended() -> None:
 async def test_typed_turns_keep_history_and_safety_comes_first() -> None:
     clock = LoopClock()
     llm = FakeLLM(reply_echoing_user)
-    session = ConversationSession(make_config(), SessionParts(tts=FakeTTS(), llm=llm), clock)
+    session = ConversationSession(
+        make_config(), SessionParts(tts=FakeTTS(), llm=llm, safety=inline_safety_step()), clock
+    )
     await session.start()
     first = await session.say("hello")
     assert first.text.startswith("You said hello.") and first.source == "llm"
@@ -215,7 +218,12 @@ class ExplodingPlugin:
 @virtual_time
 async def test_a_reply_that_fails_midway_ends_and_the_conversation_goes_on() -> None:
     llm = FakeLLM(reply_echoing_user)
-    parts = SessionParts(tts=FakeTTS(), llm=llm, plugins=[ExplodingPlugin()])  # type: ignore[list-item]
+    parts = SessionParts(
+        tts=FakeTTS(),
+        llm=llm,
+        plugins=[ExplodingPlugin()],
+        safety=inline_safety_step(),  # type: ignore[list-item]
+    )
     session = ConversationSession(make_config(), parts, LoopClock())
     await session.start()
     broken = await session.say("hello")

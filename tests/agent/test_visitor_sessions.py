@@ -19,6 +19,7 @@ from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import EnergyVad
 from companion.tools.testing import virtual_time
 from companion.tools.testing.fakes import FakeLLM, FakeSTT, FakeTTS, ToneSpeech
+from tests.support.safety import inline_safety_step
 
 SPEECH = ToneSpeech("my name is ada where are the dinosaurs what is my name".split())
 
@@ -36,7 +37,7 @@ def make_session(
         privacy=PrivacyConfig(deployment=deployment),  # type: ignore[arg-type]
     )
     events = EventBus()
-    parts = SessionParts(tts=FakeTTS(), llm=llm, stt=FakeSTT(SPEECH), vad=EnergyVad())
+    parts = SessionParts(tts=FakeTTS(), llm=llm, stt=FakeSTT(SPEECH), vad=EnergyVad(), safety=inline_safety_step())
     return ConversationSession(config, parts, LoopClock(), events), events
 
 

@@ -1,0 +1,248 @@
+"""The crisis detector: one verdict per user turn from the layers, in order.
+
+normalised text -> lexicon (explicit phrases: a risk alone; warning signs: evidence) -> semantic classifier (nearest
+crisis against nearest benign exemplars) -> the conversation (a setback then a means question; evidence of earlier
+turns). The rules that join them are few and fixed:
+
+* an explicit crisis phrase that is not negated is a risk;
+* two different warning signs (this turn, or one now and one in the last turns) are a risk;
+* otherwise the classifier's margin, plus a bonus per warning sign and the decayed evidence of the last turns, minus
+  a penalty when a crisis phrase was negated ("I would never hurt myself"), is a risk past the threshold;
+* a means question after a loss or setback (in this turn or the last ones) is a risk.
+
+The detector does not depend on the language model and has no switch: the policy chain runs it on every turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from companion.agent.safety.context import TurnMemory, TurnRecord
+from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
+from companion.agent.safety.lexicon import Hit, Level, Lexicon, LexiconResult
+from companion.agent.safety.normalise import Normalised, normalise
+from companion.agent.safety.semantic import Exemplars, SemanticClassifier, SemanticResult, margin_score
+
+log = logging.getLogger(__name__)
+
+WARNING_BONUS = 0.04  # margin added per warning sign in this turn
+MEANS_ALONE_PENALTY = 0.05  # a means question with no setback, sign or crisis phrase asks a fact ("how tall is it?")
+NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
+IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
+_QUESTION = re.compile(
+    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)"
+    r"(?:why|how|what|which|when|where|is|are|can|could|does|do|should|would|will)\b"
+)
+# Asking how to look after a small injury or an illness: first aid, not a disclosure.
+_CARE_QUESTION = re.compile(
+    r"^(?:how (?:do|can|should|would) (?:i|you|we) "
+    r"(?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) (?:bleeding|nosebleed))|"
+    r"what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for))\b"
+)
+# A crisis told as past and over: "I used to think about suicide, but that's long behind me".
+_RESOLVED = re.compile(
+    r"\b(?:used to|years ago|in the past|as a (?:teenager|teen|kid|child|student)|"
+    r"when i was (?:younger|a teenager|a kid|at school|in school|a student))\b.*"
+    r"\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
+    r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years))\b"
+)
+_RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
+SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
+TURN_MIN_WORDS_FOR_SENTENCES = 10
+_PERSONAL = re.compile(r"\b(?:i|me|my|myself|mine|we|us|our|ourselves)\b")
+LEXICON_SCORE = 0.95
+CONTEXT_SCORE = 0.85
+TWO_SIGNS_SCORE = 0.8
+# When two categories fire, the verdict names the more urgent one.
+URGENCY = (
+    "medical",
+    "threat_to_others",
+    "abuse",
+    "plan",
+    "preparation",
+    "means",
+    "self_harm",
+    "explicit",
+    "third_party",
+    "goodbye",
+    "giving_away",
+    "not_waking",
+    "burden",
+    "hopelessness",
+    "setback_means",
+    "custom",
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the detector says about one turn: ``signals`` name every layer's evidence, for audits."""
+
+    risk: bool
+    category: str | None
+    score: float
+    signals: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "risk": self.risk,
+            "category": self.category,
+            "score": round(self.score, 3),
+            "signals": list(self.signals),
+        }
+
+
+@dataclass
+class _Evidence:
+    norm: Normalised
+    lexicon: LexiconResult
+    texts: list[str] = field(default_factory=list)
+
+
+class CrisisDetector:
+    """Lexicon, semantic classifier and conversation memory joined into one verdict per turn."""
+
+    def __init__(self, lexicon: Lexicon, classifier: SemanticClassifier, threshold: float | None = None) -> None:
+        self.lexicon = lexicon
+        self.classifier = classifier
+        self.threshold = classifier.threshold if threshold is None else threshold
+        self.semantic_failures = 0
+
+    @classmethod
+    def create(
+        cls,
+        extra_patterns: Sequence[str] = (),
+        extra_exemplars: Sequence[Path] = (),
+        embedder: Embedder | None = None,
+        cache_dir: Path | None = None,
+        inline: bool = False,
+    ) -> CrisisDetector:
+        """The detector with the built-in lexicon and exemplars plus a deployment's additions."""
+        lexicon = Lexicon.load(extra_patterns=extra_patterns)
+        exemplars = Exemplars.load(extra_exemplars)
+        kwargs: dict[str, Any] = {"inline": inline} if cache_dir is None else {"cache_dir": cache_dir, "inline": inline}
+        classifier = SemanticClassifier(
+            embedder or MiniLMEmbedder(), exemplars, prepare=lambda t: lexicon.match(normalise(t)).masked, **kwargs
+        )
+        return cls(lexicon, classifier)
+
+    async def warm_up(self) -> None:
+        await self.classifier.warm_up()
+
+    def close(self) -> None:
+        self.classifier.close()
+
+    # -- the verdict -----------------------------------------------------------------------------------------------
+
+    async def assess(self, text: str, memory: TurnMemory | None = None) -> Verdict:
+        """The verdict on one user turn (the model runs in its worker thread). ``memory`` is the conversation's."""
+        evidence = self._lexical(text)
+        semantic = None
+        if evidence.texts:
+            try:
+                semantic = await self.classifier.classify(evidence.texts)
+            except Exception:
+                # A broken model must not silence the lexicon: count it, log it, decide on what is left.
+                self.semantic_failures += 1
+                log.exception("safety: the semantic classifier failed; deciding on the lexicon and context alone")
+        return self._decide(evidence, semantic, memory)
+
+    def assess_sync(self, text: str, memory: TurnMemory | None = None) -> Verdict:
+        """The same verdict, blocking (the command line, benchmarks, a worker thread)."""
+        evidence = self._lexical(text)
+        semantic = self.classifier.classify_sync(evidence.texts) if evidence.texts else None
+        return self._decide(evidence, semantic, memory)
+
+    def _lexical(self, text: str) -> _Evidence:
+        norm = normalise(text)
+        result = self.lexicon.match(norm)
+        texts = []
+        if result.masked:
+            texts.append(result.masked)
+            sentences = Normalised(text, result.masked).sentences()
+            if len(sentences) > 1 and len(result.masked.split()) >= TURN_MIN_WORDS_FOR_SENTENCES:
+                texts.extend(s for s in sentences if len(s.split()) >= SENTENCE_MIN_WORDS)
+            if result.reported and not result.fiction and result.reported != result.masked:
+                texts.append(result.reported)
+        return _Evidence(norm, result, texts)
+
+    def _decide(self, evidence: _Evidence, semantic: SemanticResult | None, memory: TurnMemory | None) -> Verdict:
+        lex = evidence.lexicon
+        resolved = bool(_RESOLVED.search(evidence.norm.text))
+        if resolved:
+            lex = _resolve(lex)
+        crisis = lex.active(Level.CRISIS)
+        warnings = lex.active(Level.WARNING)
+        means = lex.active(Level.MEANS)
+        setback = bool(lex.active(Level.SETBACK))
+        negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
+        warning_ids = frozenset(h.entry for h in warnings)
+        means_like = bool(means) or (
+            semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= 0.25
+        )
+        context = (memory or TurnMemory()).assess(setback, means_like, warning_ids)
+
+        signals = [h.signal for h in lex.hits if h.level is not Level.SETBACK]
+        if setback:
+            signals.append("lexicon:setback")
+        signals.extend(f"idiom:{phrase.strip()}" for phrase in lex.idioms)
+        if lex.fiction:
+            signals.append("fiction")
+        if resolved:
+            signals.append("resolved")
+        if semantic is not None:
+            signals.append(semantic.signal)
+        signals.extend(context.signals)
+
+        margin = semantic.margin if semantic is not None else -1.0
+        # A worried report about someone else's warning sign weighs double: the speaker is already alarmed.
+        third_party_ids = {h.entry for h in warnings if h.third_party}
+        margin += WARNING_BONUS * (len(warning_ids) + len(third_party_ids)) + context.pressure
+        if negated and not crisis:
+            margin -= NEGATION_PENALTY
+        if means and not crisis and not warnings and not context.setback_then_means and not context.pressure:
+            margin -= MEANS_ALONE_PENALTY
+            signals.append("means_alone")
+        if not context.setback_then_means and _impersonal(evidence.norm.text, lex):
+            margin -= IMPERSONAL_PENALTY
+            signals.append("impersonal_question")
+        score = margin_score(margin, self.threshold)
+
+        category: str | None = None
+        if crisis:
+            score = max(score, LEXICON_SCORE)
+            category = _most_urgent(crisis)
+        elif len(warning_ids) >= 2 or (warning_ids and context.earlier_warnings):
+            score = max(score, TWO_SIGNS_SCORE)
+            category = _most_urgent(warnings)
+        elif context.setback_then_means:
+            score = max(score, CONTEXT_SCORE)
+            category = "setback_means"
+        risk = score >= 0.5
+        if risk and category is None:
+            category = _most_urgent(warnings) if warnings else (semantic.category if semantic else None)
+        if memory is not None:
+            memory.remember(TurnRecord(setback, margin, warning_ids, risk))
+        return Verdict(risk, category if risk else None, round(score, 3), tuple(signals))
+
+
+def _impersonal(text: str, lex: LexiconResult) -> bool:
+    """A general question that is about nobody in particular: a fact is asked, nothing is disclosed."""
+    if _CARE_QUESTION.match(text):
+        return True
+    return bool(_QUESTION.match(text)) and not _PERSONAL.search(text) and not lex.third_party_subject
+
+
+def _resolve(lex: LexiconResult) -> LexiconResult:
+    """Crisis phrases told as past and over count as negated (the robot still answers kindly, without alarm)."""
+    hits = [replace(h, negated=True) if h.category in _RESOLVABLE and h.level is Level.CRISIS else h for h in lex.hits]
+    return replace(lex, hits=hits)
+
+
+def _most_urgent(hits: Sequence[Hit]) -> str:
+    return min((h.category for h in hits), key=lambda c: URGENCY.index(c) if c in URGENCY else len(URGENCY))

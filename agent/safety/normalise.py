@@ -1,0 +1,203 @@
+"""One spelling for every way a sentence can be typed or transcribed, so the lexicon's phrases are written once.
+
+Speech-to-text, phones and keyboards spell the same words differently: curly and straight apostrophes,
+``can't``/``cant``/``cannot``, ``wanna``, ``kms``, British and American spellings, stretched letters
+(``sooo``). The lexicon sees lower-case text with contractions expanded (``i am``, ``do not``, ``will not``),
+chat shorthand spelled out, and single spaces. Negation is not removed: ``is_negated`` tells whether a phrase
+starts inside a negation's scope (``I would never hurt myself``), so each lexicon entry decides what a negation
+means for it (``I don't want to live`` is the risk itself).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+_APOSTROPHES = re.compile(r"[‘’‛′`´ʼ]")
+_QUOTES = re.compile(r"[“”„‟″]")
+_DASHES = re.compile(r"[‐‑‒–—―−]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")  # "sooo" -> "so", "byeeee" -> "bye" (English has no tripled letters)
+_SPACES = re.compile(r"\s+")
+
+# Irregular contractions first; the regular endings follow. Applied on lower-case text with straight apostrophes.
+_CONTRACTIONS: tuple[tuple[str, str], ...] = (
+    (r"\bwon't\b", "will not"),
+    (r"\bcan't\b", "can not"),
+    (r"\bcannot\b", "can not"),
+    (r"\bshan't\b", "shall not"),
+    (r"\bain't\b", "is not"),
+    (r"\blet's\b", "let us"),
+    (r"\by'all\b", "you all"),
+    (r"n't\b", " not"),
+    (r"\bi'm\b", "i am"),
+    (
+        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given"
+        r"|written)\b",
+        r" has \1",
+    ),
+    (r"'re\b", " are"),
+    (r"'ve\b", " have"),
+    (r"'ll\b", " will"),
+    (r"\b(i|you|he|she|it|we|they|who|that|there)'d\b", r"\1 would"),
+    (r"\b(he|she|it|that|there|what|where|who|how|here|everything|nothing|life)'s\b", r"\1 is"),
+)
+
+# Words typed or transcribed without their apostrophe, and chat shorthand. Only unambiguous forms: "ill", "id",
+# "were", "well" and "its" are real words and are left alone.
+_WORDS: dict[str, str] = {
+    "im": "i am",
+    "ive": "i have",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "cant": "can not",
+    "wont": "will not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "shouldnt": "should not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "hadnt": "had not",
+    "youre": "you are",
+    "theyre": "they are",
+    "thats": "that is",
+    "whats": "what is",
+    "theres": "there is",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "hafta": "have to",
+    "tryna": "trying to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "dunno": "do not know",
+    "idk": "i do not know",
+    "idc": "i do not care",
+    "ngl": "not going to lie",
+    "tbh": "to be honest",
+    "rn": "right now",
+    "u": "you",
+    "ur": "your",
+    "ppl": "people",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "cos": "because",
+    "pls": "please",
+    "plz": "please",
+    "abt": "about",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "2moro": "tomorrow",
+    "nite": "night",
+    "thru": "through",
+    "ok": "okay",
+    "kms": "kill myself",
+    "kys": "kill yourself",
+    "od": "overdose",
+    "oding": "overdosing",
+    "unalive": "kill",
+    "unalived": "killed",
+    "unaliving": "killing",
+    "sewerslide": "suicide",
+    "selfharm": "self-harm",
+    "selfharming": "self-harming",
+    "mum": "mom",
+    "mummy": "mommy",
+    "mam": "mom",
+    "neighbour": "neighbor",
+    "neighbours": "neighbors",
+    "realise": "realize",
+    "realised": "realized",
+    "apologise": "apologize",
+    "jewellery": "jewelry",
+    "anymore": "any more",
+    "noone": "no one",
+    "no-one": "no one",
+    "everyones": "everyone is",
+    "nobodys": "nobody is",
+}
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\bself[\s-]+harm", "self-harm"),
+    (r"\bsewer[\s-]+slide\b", "suicide"),
+    (r"\bmy self\b", "myself"),
+    (r"\bo\.?d(?:'?d|ed)\b", "overdosed"),
+    (r"\bi'?d\b(?= (?:rather|never|like|love|be|have|do|kill|end|hurt|want|just|give|go|take|jump|miss))", "i would"),
+    (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),
+)
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
+
+NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "neither", "nor"})
+# Words that may stand between a negation and the phrase it negates ("I would never EVER hurt myself", "I am not
+# going to hurt myself", "I have never thought about killing myself"). Anything else ends the scope: in "I can't
+# stop thinking about killing myself" the word "stop" does, so the phrase is not negated.
+_SCOPE_FILLERS = frozenset(
+    "i you he she they we am is are was were be been being would will could should shall do does did have has had "
+    "ever even really actually seriously honestly truly going to want wanting planning plan intend intending "
+    "try trying feel feeling felt think thinking thought about of considered considering consider a an the any "
+    "again anymore more longer myself just like such".split()
+)
+_SCOPE_WINDOW = 5  # tokens
+_NEGATION_BREAKERS = frozenset({"stop", "help", "resist", "shake", "get", "wait", "sure", "know", "see", "remember"})
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The original text and its normal form (``text``); lexicon offsets refer to ``text``."""
+
+    original: str
+    text: str
+
+    @cached_property
+    def tokens(self) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.group(0)) for m in _WORD_RE.finditer(self.text)]
+
+    def is_negated(self, start: int) -> bool:
+        """Whether the phrase beginning at ``start`` lies in a negation's scope (within the same clause)."""
+        before = [token for token in self.tokens if token[1] <= start]
+        following = start
+        for word_start, word_end, word in reversed(before[-_SCOPE_WINDOW - 1 :]):
+            if re.search(r"[.!?;,:]", self.text[word_end:following]):
+                return False  # a clause boundary ends the scope
+            if word in NEGATION_CUES:
+                return True
+            if word in _NEGATION_BREAKERS or word not in _SCOPE_FILLERS:
+                return False
+            following = word_start
+        return False
+
+    def sentences(self) -> list[str]:
+        """The text split at sentence ends and at "but"/"though" (a turn's crisis may hide in its last clause)."""
+        parts = re.split(r"(?<=[.!?;])\s+|\s+(?:but|though|although|except)\s+", self.text)
+        pieces = [re.sub(r"^(?:but|and|so|though)\s+", "", part.strip(" .!?;,")) for part in parts]
+        return [piece for piece in pieces if piece]
+
+
+def _expand_words(text: str) -> str:
+    return _WORD_RE.sub(lambda m: _WORDS.get(m.group(0), m.group(0)), text)
+
+
+def normalise(text: str) -> Normalised:
+    """The normal form the lexicon and the classifier see."""
+    out = unicodedata.normalize("NFKC", text)
+    out = _INVISIBLE.sub("", out)
+    out = _APOSTROPHES.sub("'", out)
+    out = _QUOTES.sub('"', out)
+    out = _DASHES.sub("-", out)
+    out = out.casefold()
+    out = _STRETCHED.sub(r"\1", out)
+    for pattern, replacement in _PHRASES:
+        out = re.sub(pattern, replacement, out)
+    for pattern, replacement in _CONTRACTIONS:
+        out = re.sub(pattern, replacement, out)
+    out = re.sub(r"(?<=[a-z])'s\b", "'s", out)  # possessives stay
+    out = _expand_words(out)
+    out = _SPACES.sub(" ", out).strip()
+    return Normalised(original=text, text=out)

@@ -1,0 +1,220 @@
+"""The semantic layer: how close an utterance is to crisis exemplars, against benign exemplars that borrow the words.
+
+A lexicon knows the phrases someone wrote down; people at risk say the same things in other words ("I've run out of
+reasons to keep going"). The classifier embeds the utterance with a local sentence-embedding model and compares it
+with curated exemplars (``data/exemplars.yaml``, plus a deployment's own): the mean similarity of the ``k`` closest
+crisis exemplars minus that of the ``k`` closest benign ones (idioms, fiction, history, medical facts, negations,
+ordinary sadness). Benign contrast matters: "I can't wait to wake up early" is as close to "I never want to wake up"
+as many true paraphrases are, but it is closer still to benign exemplars about mornings. The margin is mapped to a
+score in [0, 1] whose 0.5 is the decision threshold.
+
+Embedding takes 3 to 10 ms on one core, too long for the event loop: ``classify`` runs in the classifier's own
+worker thread (``companion.core.worker``); ``classify_sync`` is for the command line and for that thread. Exemplar
+vectors are computed once and cached on disk, keyed on the model and the exemplar texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from companion.agent.safety.embedders import DATA_DIR, Embedder
+from companion.core.errors import ConfigError
+from companion.core.worker import ModelWorker
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXEMPLARS = DATA_DIR / "exemplars.yaml"
+DEFAULT_CACHE = Path("~/.cache/companion/safety").expanduser()
+TOP_K = 3
+THRESHOLD = 0.12  # margin (crisis minus benign similarity) at which the score is 0.5
+SLOPE = 0.05  # margin per logit unit: the score's steepness around the threshold
+
+
+@dataclass(frozen=True)
+class Exemplars:
+    crisis: list[tuple[str, str]]  # (category, text)
+    benign: list[tuple[str, str]]  # (group, text)
+
+    @classmethod
+    def load(cls, paths: Sequence[Path] = ()) -> Exemplars:
+        """The built-in exemplars plus each file in ``paths`` (same format), which only add."""
+        crisis: list[tuple[str, str]] = []
+        benign: list[tuple[str, str]] = []
+        for path in (DEFAULT_EXEMPLARS, *paths):
+            data = _read(path)
+            crisis.extend(_pairs(data.get("crisis"), path, "crisis"))
+            benign.extend(_pairs(data.get("benign"), path, "benign"))
+        return cls(crisis, benign)
+
+
+@dataclass(frozen=True)
+class SemanticResult:
+    score: float  # in [0, 1]; >= 0.5 is a risk on its own
+    margin: float  # crisis minus benign similarity, the raw evidence
+    category: str  # the category of the nearest crisis exemplars
+    nearest: str  # the closest crisis exemplar (for audits)
+    benign: str  # the closest benign exemplar
+
+    @property
+    def signal(self) -> str:
+        return f"semantic:{self.category}:{self.score:.2f}"
+
+
+class SemanticClassifier:
+    """Nearest crisis exemplars against nearest benign exemplars, on a sentence-embedding model."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        exemplars: Exemplars | None = None,
+        *,
+        cache_dir: Path | None = DEFAULT_CACHE,
+        top_k: int = TOP_K,
+        threshold: float = THRESHOLD,
+        prepare: Callable[[str], str] | None = None,
+        inline: bool = False,
+    ) -> None:
+        self.embedder = embedder
+        self.prepare = prepare or (lambda text: text)  # exemplars go through what inputs go through
+        self.exemplars = exemplars or Exemplars.load()
+        self.cache_dir = cache_dir
+        self.top_k = top_k
+        self.threshold = threshold
+        self.inline = inline  # classify on the caller's thread (tests in virtual time, the command line)
+        self.worker = ModelWorker("safety-semantic")
+        self._crisis: np.ndarray | None = None
+        self._benign: np.ndarray | None = None
+
+    # -- loading ---------------------------------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._crisis is not None
+
+    def load(self) -> None:
+        """Load the model and embed the exemplars (blocking; cached on disk after the first time)."""
+        if self._crisis is not None:
+            return
+        vectors = self._cached_vectors()
+        split = len(self.exemplars.crisis)
+        self._crisis, self._benign = vectors[:split], vectors[split:]
+
+    async def warm_up(self) -> None:
+        if self.inline:
+            self.load()
+        else:
+            await self.worker.run(self.load)
+
+    def _cached_vectors(self) -> np.ndarray:
+        texts = [self.prepare(t) for _, t in self.exemplars.crisis] + [
+            self.prepare(t) for _, t in self.exemplars.benign
+        ]
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]  # the texts as embedded
+        name = f"exemplars-{self.embedder.fingerprint()}-{digest}.npy"
+        path = self.cache_dir / name if self.cache_dir is not None else None
+        if path is not None and path.is_file():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(texts):
+                    self._embedder_ready()
+                    return cached
+            except (OSError, ValueError):
+                log.warning("safety: unreadable exemplar cache %s, recomputing", path)
+        vectors = self._embed_many(texts)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npy")
+                np.save(tmp, vectors)
+                tmp.replace(path)
+            except OSError as error:  # a read-only home is no reason to fail: the vectors are in memory
+                log.info("safety: exemplar cache not written (%s)", error)
+        return vectors
+
+    def _embedder_ready(self) -> None:
+        load = getattr(self.embedder, "load", None)
+        if callable(load):
+            load()
+
+    def _embed_many(self, texts: Sequence[str], batch: int = 32) -> np.ndarray:
+        # Similar lengths batch together (less padding); the order is restored after.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows: dict[int, np.ndarray] = {}
+        for start in range(0, len(order), batch):
+            chunk = order[start : start + batch]
+            rows.update(zip(chunk, self.embedder.embed([texts[i] for i in chunk]), strict=True))
+        return np.stack([rows[i] for i in range(len(texts))])
+
+    # -- classifying -----------------------------------------------------------------------------------------------
+
+    def classify_sync(self, texts: Sequence[str]) -> SemanticResult:
+        """The strongest evidence over ``texts`` (a turn, its sentences, a report turned to the first person)."""
+        self.load()
+        assert self._crisis is not None and self._benign is not None
+        vectors = self.embedder.embed(list(texts))
+        crisis_sims = vectors @ self._crisis.T
+        benign_sims = vectors @ self._benign.T
+        k = min(self.top_k, crisis_sims.shape[1], benign_sims.shape[1])
+        top_crisis = np.sort(crisis_sims, axis=1)[:, -k:].mean(axis=1)
+        top_benign = np.sort(benign_sims, axis=1)[:, -k:].mean(axis=1)
+        margins = top_crisis - top_benign
+        best = int(np.argmax(margins))
+        nearest = np.argsort(crisis_sims[best])[::-1][:k]
+        categories = [self.exemplars.crisis[i][0] for i in nearest]
+        category = max(set(categories), key=lambda c: (categories.count(c), -categories.index(c)))
+        margin = float(margins[best])
+        return SemanticResult(
+            score=margin_score(margin, self.threshold),
+            margin=margin,
+            category=category,
+            nearest=self.exemplars.crisis[int(nearest[0])][1],
+            benign=self.exemplars.benign[int(np.argmax(benign_sims[best]))][1],
+        )
+
+    async def classify(self, texts: Sequence[str]) -> SemanticResult:
+        """``classify_sync`` in the classifier's worker thread: the event loop is never blocked by the model."""
+        if self.inline:
+            return self.classify_sync(texts)
+        return await self.worker.run(self.classify_sync, list(texts))
+
+    def close(self) -> None:
+        self.worker.shutdown()
+
+
+def margin_score(margin: float, threshold: float) -> float:
+    """A classifier margin as a score in [0, 1], 0.5 at the threshold."""
+    return 1.0 / (1.0 + math.exp(-(margin - threshold) / SLOPE))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise ConfigError(f"safety.extra_exemplars: cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: YAML syntax error: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected 'crisis:' and/or 'benign:' sections")
+    return data
+
+
+def _pairs(section: object, path: Path, name: str) -> list[tuple[str, str]]:
+    if section is None:
+        return []
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{path}: {name}: expected categories, each a list of sentences")
+    pairs = []
+    for category, texts in section.items():
+        if not isinstance(texts, list) or not all(isinstance(t, str) and t.strip() for t in texts):
+            raise ConfigError(f"{path}: {name}.{category}: expected a list of sentences")
+        pairs.extend((str(category), t.strip()) for t in texts)
+    return pairs

@@ -1,0 +1,47 @@
+"""Normalisation: one spelling for many, and negation scope that stops where it should."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion.agent.safety.normalise import normalise
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("I don’t wanna live anymore", "i do not want to live any more"),
+        ("I CANT go on", "i can not go on"),
+        ("im sooo tired", "i am so tired"),
+        ("kms", "kill myself"),
+        ("she's been cutting", "she has been cutting"),
+        ("my mum's pills", "my mum's pills"),
+        ("I'd rather not", "i would rather not"),
+        ("won't", "will not"),
+    ],
+)
+def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:
+    assert normalise(raw).text == normal
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "negated"),
+    [
+        ("I would never hurt myself", "hurt", True),
+        ("I'm not going to kill myself", "kill", True),
+        ("I can't stop thinking about killing myself", "killing", False),  # "stop" ends the scope
+        ("No. I want to hurt myself", "hurt", False),  # a sentence boundary ends it
+        ("I do not feel like a burden", "burden", True),
+        ("I want to hurt myself", "hurt", False),
+    ],
+)
+def test_negation_scope(text: str, phrase: str, negated: bool) -> None:
+    norm = normalise(text)
+    assert norm.is_negated(norm.text.index(phrase)) is negated
+
+
+def test_sentences_split_at_ends_and_but() -> None:
+    assert normalise("The tour was fine. But honestly I can't go on").sentences() == [
+        "the tour was fine",
+        "honestly i can not go on",
+    ]

@@ -60,9 +60,12 @@ def build(section: BackendSection, config: Config) -> Any:
 
 
 def build_sink(config: Config) -> AudioSink:
+    """The configured sink; a wav folder that cannot be written is a ``CompanionError`` now, before anything runs."""
     output = config.audio.output
     if output.sink == "wav":
-        return WavFileSink(output.dir)
+        sink = WavFileSink(output.dir)
+        sink.check()
+        return sink
     if output.sink == "speaker":
         return SpeakerSink(output.device)
     return NullSink()
@@ -74,6 +77,7 @@ async def assemble(
     """The session parts for ``config``. ``listen``: speech input; ``publish_face``: frames over MQTT."""
     persona_key = f"personas.{config.persona}.plugins"
     plugins = load_plugins(config.active_persona.plugins, where=persona_key)
+    sink = sink or build_sink(config)  # an unwritable output folder is reported before any model loads
     models = config.models
     built = await _build_models(config, listen)
     tts: TextToSpeech = built["tts"]
@@ -87,28 +91,35 @@ async def assemble(
         broker = await ensure_broker(config.broker)
         topics = Topics(config.robot.id)
         watch = ControllerWatch(topics, config.broker.url)
-        link = MqttLink(
-            broker.host,
-            broker.port,
-            name=f"agent-{config.robot.id}",
-            will=FacePublisher.will(topics),
-            # The controller's status, operator commands, and what perception on another host sees (the runner
-            # routes them: agent/mqtt_inputs.py).
-            subscriptions=(
-                (topics.controller_status, 1),
-                (topics.agent_command, 1),
-                *([(topics.perception_state, 0)] if config.perception.source == "mqtt" else []),
-            ),
-            on_message=watch.on_message,
-            keepalive_s=config.broker.keepalive_s,
-            connect_timeout_s=config.broker.connect_timeout_s,
-        )
+        delivered: list[FacePublisher] = []  # the publisher, once made: it needs the link, the link its handler
+
+        def on_message(topic: str, payload: bytes) -> None:
+            watch.on_message(topic, payload)  # warns when the face-controller comes and goes
+            if delivered:
+                delivered[0].on_message(topic, payload)  # layout requests
+
         try:
+            link = MqttLink.for_broker(
+                config.broker,
+                name=f"agent-{config.robot.id}",
+                will=FacePublisher.will(topics),
+                # The controller's status (layout requests), operator commands, and what perception on another host
+                # sees (the runner routes the last two to the session).
+                subscriptions=(
+                    *FacePublisher.subscriptions(topics),
+                    (topics.agent_command, 1),
+                    *([(topics.perception_state, 0)] if config.perception.source == "mqtt" else []),
+                ),
+                on_message=on_message,
+                host=broker.host,
+                port=broker.port,
+            )
             await link.connect()
-        except Exception:
+        except BaseException:
             await broker.close()
             raise
         publisher = FacePublisher(link, topics, animator, clock, config.face)
+        delivered.append(publisher)
     metrics: Metrics | None = None
     if config.metrics.prometheus_port is not None:
         metrics = Metrics()
@@ -120,7 +131,7 @@ async def assemble(
         stt=stt,
         vad=build(models.vad, config) if listen else None,
         echo=make_echo_canceller(),
-        sink=sink or build_sink(config),
+        sink=sink,
         publisher=publisher,
         plugins=plugins,
         metrics=metrics,

@@ -3,6 +3,10 @@
 mosquitto is the broker for deployments and tests. So that the demo runs on a bare laptop, an embedded broker
 (amqtt, pure Python, MQTT 3.1.1 only) is started on the configured loopback address when nothing answers there
 and ``broker.embedded_fallback`` is on. Other processes (``companion face``) can connect to it like to any broker.
+
+The embedded broker is for a laptop demo only: anyone who reaches it may publish anything (no users, no ACL, no
+TLS). A deployment runs mosquitto with ``deploy/mosquitto/`` (users, an ACL, TLS); when ``broker.username`` or an
+``mqtts://`` URL is configured the embedded broker is never started in its place.
 """
 
 from __future__ import annotations
@@ -51,9 +55,15 @@ async def ensure_broker(config: BrokerConfig) -> BrokerHandle:
     host, port = config.host, config.port
     if await broker_answers(host, port, min(config.connect_timeout_s, 1.0)):
         return BrokerHandle(host, port)
+    if config.needs_secure_broker:
+        raise BrokerUnreachableError(
+            f"no MQTT broker answers at {config.display_url}",
+            "start the robot's mosquitto (deploy/mosquitto/); the embedded broker has no users or TLS, so it never "
+            "stands in for a broker configured with them",
+        )
     if not config.embedded_fallback:
         raise BrokerUnreachableError(
-            f"no MQTT broker answers at {config.url}",
+            f"no MQTT broker answers at {config.display_url}",
             "start mosquitto (or your broker), set COMPANION_BROKER, or set broker.embedded_fallback: true",
         )
     if host not in _LOOPBACK:

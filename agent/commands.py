@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from companion.core.decoding import total_decoder
 from companion.face.protocol import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class AgentCommand(BaseModel):
         return self.model_dump_json(exclude_none=True).encode()
 
 
+@total_decoder(ProtocolError)  # whatever the bytes, only ProtocolError comes out (companion.core.decoding)
 def decode_command(payload: bytes) -> AgentCommand:
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"agent command of {len(payload)} bytes (at most {MAX_PAYLOAD})")

@@ -75,7 +75,7 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
     publisher = assembly.parts.publisher
     if publisher is not None:
         inputs = AgentInputs(session, publisher.topics, clock, assembly.parts.metrics)
-        inputs.also = publisher.link.on_message  # the face-controller watch
+        inputs.also = publisher.link.on_message  # the controller watch and the publisher (layout requests)
         publisher.link.on_message = inputs
     watchers = TaskSet("runner")
     perception_out: PerceptionPublisher | None = None
@@ -139,13 +139,20 @@ async def _load_models(session: ConversationSession, described: dict[str, str], 
     async def timed(kind: str, warm_up: Awaitable[None]) -> None:
         start = time.perf_counter()
         await warm_up
+        if kind == "llm" and not session.llm_ready:
+            return  # the session has said it is not answering
         line = f"{kind} {described.get(kind, '')} in {time.perf_counter() - start:.1f} s".replace("  ", " ")
         log.info("loaded %s", line)
         if progress is not None:
             progress.note(f"loaded {line}")
 
     try:
-        await asyncio.gather(*(timed(kind, model.warm_up()) for kind, model in models.items()))
+        await asyncio.gather(
+            *(
+                timed(kind, session.warm_up_llm() if kind == "llm" else model.warm_up())
+                for kind, model in models.items()
+            )
+        )
     finally:
         if progress is not None:
             progress.stop()

@@ -37,7 +37,7 @@ from companion.agent.events import (
 from companion.agent.face_port import AgentFace
 from companion.agent.hearing import CandidateHeard, PartialHeard, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from companion.agent.listener import Listener
-from companion.agent.llm.base import LanguageModel
+from companion.agent.llm.base import LanguageModel, LanguageModelError
 from companion.agent.loop_lag import LoopLagMonitor
 from companion.agent.metrics import Metrics
 from companion.agent.mirror import Mirror
@@ -120,6 +120,7 @@ class ConversationSession:
         if parts.publisher is not None:
             parts.publisher.on_first_frame = self._on_first_frame
         self.loop_lag = LoopLagMonitor()
+        self.llm_ready = True  # False when the model did not answer its warm-up (see warm_up)
         self._turn_ids = itertools.count(1)
         self._active: ActiveReply | None = None  # the committed reply that has the floor
         self._speculative: ActiveReply | None = None  # started on a candidate transcript, not yet committed
@@ -133,9 +134,25 @@ class ConversationSession:
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     async def warm_up(self) -> None:
-        """Load the models (in their own threads) and run each once."""
-        models = [self.parts.tts, self.parts.llm, *([self.parts.stt] if self.parts.stt is not None else [])]
-        await asyncio.gather(*(model.warm_up() for model in models))
+        """Load the models (in their own threads) and run each once.
+
+        A language model that does not answer (its server is down, or silent) is not fatal: the robot starts, one
+        warning line says so, and every turn answers with the persona's fallback line until the model answers (the
+        next turn tries again). A robot whose parts boot in any order must not stay mute because one came late."""
+        models = [self.parts.tts, *([self.parts.stt] if self.parts.stt is not None else [])]
+        await asyncio.gather(*(model.warm_up() for model in models), self.warm_up_llm())
+
+    async def warm_up_llm(self) -> None:
+        """The language model's warm-up; one that does not answer is a warning, not an error (see ``warm_up``)."""
+        try:
+            await self.parts.llm.warm_up()
+        except LanguageModelError as error:
+            self.llm_ready = False
+            log.warning(
+                "the language model is not answering (%s); starting anyway: the robot answers with its fallback "
+                "line until it does",
+                error,
+            )
 
     async def start(self) -> None:
         self._start_visitor_session("start")
@@ -146,6 +163,7 @@ class ConversationSession:
         if self.parts.publisher is not None:
             await self.parts.publisher.announce()
             self._services.spawn(run_publisher_safely(self.parts.publisher), "face-frames")
+            self._services.spawn(self.parts.publisher.keep_announcing(), "face-announcements")
 
     async def close(self) -> None:
         for reply in (self._speculative, self._active, self._interrupted):

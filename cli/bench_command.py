@@ -16,8 +16,9 @@ SAFETY_SET = Path(__file__).resolve().parents[1] / "tools" / "safety" / "data" /
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="measure voice-to-voice latency and face timing",
-        description="Benchmarks that print numbers: `latency` (voice to voice) and `face` (frames and lip-sync).",
+        help="measure voice-to-voice latency, face timing, cancellation and long-run resource use",
+        description="Benchmarks that print numbers: `latency` (voice to voice), `face` (frames and lip-sync), "
+        "`cancel` (the wait behind a cancelled reply) and `soak` (memory and tasks over many turns).",
     )
     sub = parser.add_subparsers(dest="bench", metavar="BENCHMARK", required=True)
 
@@ -80,6 +81,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cancel.add_argument("--json", action="store_true", help="print the results as one JSON object")
     cancel.set_defaults(handler=_run_cancel)
 
+    soak = sub.add_parser(
+        "soak",
+        help="memory, asyncio tasks, threads and open files over many turns (does a long day leak?)",
+        description=(
+            "Runs N typed turns through the real session (tiny offline models unless -c/--config) with face frames "
+            "through a real mosquitto to a face-controller, and reports resident memory, asyncio tasks, threads "
+            "and open files after each turn: first, last, peak, and the memory slope over the second half."
+        ),
+    )
+    soak.add_argument("--turns", type=int, default=30)
+    soak.add_argument("--every", type=int, default=10, help="print a line every this many turns")
+    soak.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    soak.set_defaults(handler=_run_soak)
+
+    malformed = sub.add_parser(
+        "malformed",
+        help="what a flood of malformed frames costs the face-controller (time per drop, log lines)",
+        description="Feeds malformed frames of several kinds (Infinity, 1e400, deep nesting, random bytes) to the "
+        "controller's pipeline and reports the time per dropped frame and the log lines the flood produced.",
+    )
+    malformed.add_argument("--messages", type=int, default=10000, help="frames of each kind (default 10000)")
+    malformed.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    malformed.set_defaults(handler=_run_malformed)
+
     mirror = sub.add_parser(
         "mirror",
         help="perception frame rate, camera-to-face-frame latency, anticipation (needs the landmark model)",
@@ -127,6 +152,18 @@ async def _run_safety(args: argparse.Namespace) -> int:
 
 async def _run_cancel(args: argparse.Namespace) -> int:
     from companion.tools.bench.cancel_bench import main
+
+    return await main(args)
+
+
+async def _run_malformed(args: argparse.Namespace) -> int:
+    from companion.tools.bench.malformed_bench import main
+
+    return await main(args)
+
+
+async def _run_soak(args: argparse.Namespace) -> int:
+    from companion.tools.bench.soak_bench import main
 
     return await main(args)
 

@@ -1,4 +1,4 @@
-"""``companion check``: is this configuration ready to run? Config, plugins, models, broker."""
+"""``companion check``: is this configuration ready to run? Config, plugins, models, output folder, broker."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="validate the config, find the models, test the broker",
         description=(
             "Validates the configuration, loads the active persona's plugins, lists each model as present or "
-            "missing (with where it looked), and tests that the MQTT broker answers. Exits 0 when all is ready."
+            "missing (with where it looked), tests that the audio output folder can be written and that the MQTT "
+            "broker answers (and accepts the login). Exits 0 when all is ready."
         ),
     )
     parser.set_defaults(handler=run_check)
@@ -27,6 +28,7 @@ async def run_check(args: argparse.Namespace) -> int:
     from companion.agent.models.registry import model_status
     from companion.agent.policy.plugin_loader import load_plugins
     from companion.core.mqtt import MqttLink
+    from companion.speech.sinks import check_writable_folder
 
     config = load_agent_config(args)
     problems = 0
@@ -50,23 +52,33 @@ async def run_check(args: argparse.Namespace) -> int:
             places = "".join(f"\n          looked in {p}" for p in status.looked_in)
             hint = f"\n          {status.hint}" if status.hint else ""
             print(f"{MISSING} {status.kind} model {status.name}{places}{hint}")
-    broker = config.broker
-    if await broker_answers(broker.host, broker.port, broker.connect_timeout_s):
-        link = MqttLink(broker.host, broker.port, name="check", connect_timeout_s=broker.connect_timeout_s)
+    output = config.audio.output
+    if output.sink == "wav":
         try:
-            await link.connect()
-            print(f"{OK} broker {broker.url} answers MQTT")
+            check_writable_folder(output.dir)
+            print(f"{OK} output folder {output.dir} is writable")
         except CompanionError as error:
             problems += 1
-            print(f"{MISSING} broker {broker.url}: a port answers but MQTT does not ({error.message})")
-        finally:
+            print(f"{MISSING} output folder: {error.message}")
+    broker = config.broker
+    if await broker_answers(broker.host, broker.port, broker.connect_timeout_s):
+        try:
+            link = MqttLink.for_broker(broker, name="check")
+            await link.connect()
             await link.stop()
-    elif broker.embedded_fallback and broker.host in ("127.0.0.1", "localhost", "::1"):
+            login = f" (logged in as {broker.user})" if broker.user else ""
+            print(f"{OK} broker {broker.display_url} answers MQTT{login}")
+        except CompanionError as error:
+            problems += 1
+            print(f"{MISSING} broker {broker.display_url}: {error.message}")
+    elif (
+        broker.embedded_fallback and not broker.needs_secure_broker and broker.host in ("127.0.0.1", "localhost", "::1")
+    ):
         # Not a problem: the first of `companion demo/face/chat/run` to start serves an embedded broker to the others
         # while it runs. A deployment runs mosquitto, so the face does not depend on which program came first.
-        print(f"{NOTE} broker {broker.url}: no answer; the first companion program started will run an embedded one")
+        print(f"{NOTE} broker {broker.display_url}: no answer; the first companion program started runs one")
     else:
         problems += 1
-        print(f"{MISSING} broker {broker.url}: no answer")
+        print(f"{MISSING} broker {broker.display_url}: no answer")
     print("ready" if problems == 0 else f"{problems} problem{'s' * (problems > 1)} found")
     return 0 if problems == 0 else 1

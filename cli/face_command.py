@@ -2,10 +2,14 @@
 
 It runs beside the agent (often on the robot's own computer), prints where its output goes, and keeps running
 until SIGINT/SIGTERM, reconnecting to the broker forever; then it eases the face to neutral and publishes an
-orderly "offline". When no broker answers at start it starts the embedded one, as the agent does (if
-``broker.embedded_fallback`` is on and the broker is on this machine), so ``companion face`` in one terminal and
-``companion chat`` in another just work; otherwise an unreachable broker is an error: a controller that silently
-waits forever looks like a broken face. It logs the agent coming and going, and reconnects.
+orderly "offline". A robot boots its parts in any order: when no broker answers at start it starts the embedded one,
+as the agent does (if ``broker.embedded_fallback`` is on and the broker is on this machine), so ``companion face`` in
+one terminal and ``companion chat`` in another just work; otherwise it waits for the broker (the face rests at
+neutral, and a log line says what it waits for); ``--fail-fast`` makes that an error instead. A broker that refuses
+the login or the TLS handshake is always an error: waiting cannot fix it.
+
+Operators read its log: the agent going online and offline, lost and re-established broker connections, layouts
+asked for, and (rate-limited) dropped messages are logged at the default verbosity.
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rig", help="a rig YAML, or the name of a packaged rig such as 'sample' (default: controller.rig)"
     )
     parser.add_argument("--log", metavar="PATH", help="the log driver's JSONL file (default: controller.driver.path)")
+    parser.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="exit with an error when the broker does not answer within broker.connect_timeout_s "
+        "(default: wait for it, retrying with backoff)",
+    )
     parser.set_defaults(handler=run_face)
 
 
@@ -69,28 +79,50 @@ def build_controller(args: argparse.Namespace) -> FaceController:
     return FaceController(config, create_driver(settings.driver), rig)
 
 
+# What an operator needs to see without -v: the agent's comings and goings, broker reconnects, layout requests.
+OPERATOR_LOGGERS = ("companion.face.controller", "companion.core.mqtt", "companion.face.drivers")
+
+
 async def run_face(args: argparse.Namespace) -> int:
-    from companion.agent.broker import ensure_broker
+    from companion.agent.broker import BrokerHandle, ensure_broker
+    from companion.core.errors import BrokerUnreachableError
     from companion.face.drivers.registry import describe_output
     from companion.face.protocol import TOPIC_ROOT
 
     controller = build_controller(args)
     config, driver, rig = controller.config, controller.driver, controller.rig
-    # What a face-controller is for is the agent coming and going: say it without -v.
-    logging.getLogger("companion.face.controller").setLevel(logging.INFO if args.verbose < 2 else logging.DEBUG)
-    # Handlers first: a SIGTERM that comes while starting must still end in an orderly shutdown.
+    for name in OPERATOR_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+    # Handlers first: a SIGTERM that comes while starting (or waiting for the broker) must still end in order.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stopping.set)
-    broker = await ensure_broker(config.broker)
+    broker: BrokerHandle | None = None
     try:
-        await controller.start()
-        embedded = " (embedded)" if broker.embedded is not None else ""
+        broker = await ensure_broker(config.broker)  # embedded when allowed and nothing answers on this machine
+    except BrokerUnreachableError:
+        if args.fail_fast:
+            raise
+        # Otherwise the controller waits for the broker below: a robot boots its parts in any order.
+    try:
+        starting = asyncio.ensure_future(controller.start(wait_for_broker=not args.fail_fast))
+        stop_asked = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({starting, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            return 0
+        stop_asked.cancel()
+        starting.result()  # a refused login, a TLS error, or --fail-fast and no broker: the CLI prints it
+        embedded = " (embedded)" if broker is not None and broker.embedded is not None else ""
         print(
             f"companion face: {describe_output(driver)} (rig {rig.name}, robot id {config.robot.id!r}: topics "
-            f"{TOPIC_ROOT}/{config.robot.id}/..., broker {config.broker.url}{embedded}); Ctrl-C to stop",
+            f"{TOPIC_ROOT}/{config.robot.id}/..., broker {config.broker.display_url}{embedded}); Ctrl-C to stop",
             flush=True,
         )
         try:
@@ -107,7 +139,8 @@ async def run_face(args: argparse.Namespace) -> int:
         finally:
             await controller.stop()
     finally:
-        await broker.close()
+        if broker is not None:
+            await broker.close()
         for sig in signals:
             loop.remove_signal_handler(sig)
     return 0

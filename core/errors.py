@@ -60,6 +60,13 @@ class BrokerUnreachableError(CompanionError):
     exit_code = 4
 
 
+class BrokerAccessError(CompanionError):
+    """The MQTT broker answers but refuses this client: not authorised, or a TLS certificate problem. Retrying with
+    the same settings cannot help, so it is reported at once."""
+
+    exit_code = 4
+
+
 class InputError(CompanionError):
     """An input file (audio, video) cannot be read."""
 

@@ -28,6 +28,12 @@ class FaceConfig(Section):
     )
     encoding: Literal["binary", "json"] = "binary"
     publish_audio: bool = Field(False, description="also publish the robot's voice (for the web simulator)")
+    announce_interval_s: float = Field(
+        10.0,
+        ge=0.5,
+        le=3600,
+        description="announce the channel layout again this often (and whenever a face-controller asks for it)",
+    )
 
 
 class DriverConfig(BackendSection):

@@ -5,8 +5,9 @@ docs/PROTOCOL.md is the written spec; tests/face/test_protocol_spec.py checks th
 * Every topic lives under ``companion/<robot_id>/``.
 * Frames go to ``face/frames`` at QoS 0, not retained, in a compact binary encoding (below) or, for debugging,
   JSON. A receiver tells them apart by the first byte: ``{`` is JSON, ``0x01`` is binary version 1.
-* The channel layout is announced retained on ``face/layout``; a binary frame carries the layout's id, so a
-  receiver never decodes values against the wrong list of channels.
+* The channel layout is announced retained on ``face/layout``; every frame carries the layout's id, so a
+  receiver decodes it against the layout with that id (``LayoutBook`` keeps the recent ones) and never against
+  the wrong list of channels. A frame of a layout the receiver does not know raises ``UnknownLayoutError``.
 
 Binary frame, little-endian, 24-byte header then one float16 per channel in layout order::
 
@@ -14,23 +15,40 @@ Binary frame, little-endian, 24-byte header then one float16 per channel in layo
     u32 layout id       u32 sequence       u32 utterance id (0 = not speaking)
     f64 pts, epoch milliseconds
 
-Anything malformed raises ``ProtocolError``; services count and drop such messages.
+Anything malformed raises ``ProtocolError`` and nothing else, whatever the bytes: every decoder is wrapped by
+``companion.core.decoding.total_decoder`` and reads JSON through its size, depth and finiteness limits. Services
+count and drop such messages.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from companion.core.decoding import (
+    MalformedPayloadError,
+    finite_number,
+    get_bool,
+    get_float,
+    get_int,
+    get_list,
+    get_object,
+    get_str,
+    json_object,
+    total_decoder,
+)
 from companion.face.channels import CHANNELS, ChannelSpec
 
 PROTOCOL_VERSION = 1
+PROTOCOL_REVISION = "1.1"  # docs/PROTOCOL.md, "Versioning": revisions only add what older peers may ignore
 TOPIC_ROOT = "companion"
 
 FRAME_HEADER = struct.Struct("<BBHIIId")
@@ -38,10 +56,30 @@ AUDIO_HEADER = struct.Struct("<BBHIIdI")  # version, flags, channels, utterance,
 FLAG_END_OF_UTTERANCE = 0x01
 MAX_CHANNELS = 512
 MAX_AUDIO_SAMPLES = 48000 * 2
+U32 = 0xFFFFFFFF
+# Size limits of the JSON messages (bytes): far above any real message, far below what would cost a receiver.
+MAX_FRAME_JSON_BYTES = 32 * 1024
+MAX_LAYOUT_BYTES = 128 * 1024
+MAX_COMMAND_BYTES = 4 * 1024
+MAX_STATUS_BYTES = 16 * 1024
+MAX_NAME = 64  # characters of a channel name
+LAYOUTS_REMEMBERED = 8  # announced layouts a receiver keeps besides the default one
 
 
-class ProtocolError(ValueError):
+class ProtocolError(MalformedPayloadError):
     """A payload that does not follow the protocol. Receivers count and drop it."""
+
+
+class UnknownLayoutError(ProtocolError):
+    """A frame of a layout this receiver has not been announced. It asks for the layout (``layout_wanted`` in its
+    status) and the agent announces it again."""
+
+    def __init__(self, layout_id: int) -> None:
+        super().__init__(f"frame layout {layout_id:#010x} is not an announced layout")
+        self.layout_id = layout_id
+
+
+_decoder = total_decoder(ProtocolError)
 
 
 @dataclass(frozen=True)
@@ -109,7 +147,7 @@ class ChannelLayout:
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.channels)
 
-    @property
+    @functools.cached_property  # asked for every frame; a layout never changes
     def layout_id(self) -> int:
         text = ";".join(f"{c.name}:{c.minimum:g}:{c.maximum:g}:{c.neutral:g}" for c in self.channels)
         return zlib.crc32(text.encode())
@@ -135,29 +173,74 @@ class ChannelLayout:
         ).encode()
 
     @classmethod
+    @_decoder
     def from_json(cls, payload: bytes) -> ChannelLayout:
-        data = _json_object(payload)
-        try:
-            channels = tuple(
-                ChannelSpec(str(c["name"]), float(c["min"]), float(c["max"]), float(c["neutral"]), str(c["unit"]))
-                for c in data["channels"]
+        data = json_object(payload, max_bytes=MAX_LAYOUT_BYTES, what="channel layout")
+        _check_version(data)
+        channels = []
+        for item in get_list(data, "channels", max_items=MAX_CHANNELS):
+            if not isinstance(item, dict):
+                raise ProtocolError("bad channel layout: a channel is not an object")
+            channels.append(
+                ChannelSpec(
+                    get_str(item, "name", max_length=MAX_NAME),
+                    get_float(item, "min"),
+                    get_float(item, "max"),
+                    get_float(item, "neutral"),
+                    get_str(item, "unit", max_length=MAX_NAME),
+                )
             )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ProtocolError(f"bad channel layout: {error}") from None
         for c in channels:
             if not (c.minimum < c.maximum and c.minimum <= c.neutral <= c.maximum):
                 raise ProtocolError(f"channel {c.name!r}: needs min < max and neutral within them")
         if len({c.name for c in channels}) != len(channels):
             raise ProtocolError("channel layout names a channel twice")
-        if not channels or len(channels) > MAX_CHANNELS:
+        if not channels:
             raise ProtocolError("channel layout must list 1..512 channels")
-        layout = cls(channels)
-        if "layout_id" in data and data["layout_id"] != layout.layout_id:
+        layout = cls(tuple(channels))
+        if "layout_id" in data and get_int(data, "layout_id", minimum=0, maximum=U32) != layout.layout_id:
             raise ProtocolError("channel layout id does not match its channels")
         return layout
 
 
 DEFAULT_LAYOUT = ChannelLayout()
+
+
+class LayoutBook:
+    """The layouts a receiver can decode frames against, by id: ``DEFAULT_LAYOUT`` always, and the most recent
+    ``capacity`` announcements. A bogus announcement (even a retained one) only adds an entry: frames that carry the
+    real layout's id still decode against the real layout once the agent announces it again."""
+
+    def __init__(self, capacity: int = LAYOUTS_REMEMBERED) -> None:
+        self.capacity = capacity
+        self._announced: OrderedDict[int, ChannelLayout] = OrderedDict()
+        self.newest = DEFAULT_LAYOUT
+
+    def add(self, layout: ChannelLayout) -> None:
+        self._announced.pop(layout.layout_id, None)
+        self._announced[layout.layout_id] = layout
+        while len(self._announced) > self.capacity:
+            self._announced.popitem(last=False)
+        self.newest = layout
+
+    def get(self, layout_id: int) -> ChannelLayout | None:
+        if layout_id in self._announced:
+            return self._announced[layout_id]
+        return DEFAULT_LAYOUT if layout_id == DEFAULT_LAYOUT.layout_id else None
+
+    def __contains__(self, layout_id: object) -> bool:
+        return isinstance(layout_id, int) and self.get(layout_id) is not None
+
+
+def _layout_for(layouts: ChannelLayout | LayoutBook, layout_id: int) -> ChannelLayout:
+    if isinstance(layouts, ChannelLayout):
+        if layout_id != layouts.layout_id:
+            raise UnknownLayoutError(layout_id)
+        return layouts
+    layout = layouts.get(layout_id)
+    if layout is None:
+        raise UnknownLayoutError(layout_id)
+    return layout
 
 
 # --- frames -----------------------------------------------------------------------------------------------------
@@ -192,29 +275,31 @@ def encode_frame_json(frame: Frame, layout: ChannelLayout = DEFAULT_LAYOUT) -> b
     return json.dumps(
         {
             "v": PROTOCOL_VERSION,
-            "seq": frame.seq,
-            "utt": frame.utterance_id,
+            "seq": frame.seq & U32,
+            "utt": frame.utterance_id & U32,
             "pts": frame.pts_ms,
-            "flags": frame.flags,
+            "flags": frame.flags & 0xFF,
             "layout_id": layout.layout_id,
             "ch": {name: round(float(v), 4) for name, v in zip(layout.names, frame.values, strict=True)},
         }
     ).encode()
 
 
-def decode_frame(payload: bytes, layout: ChannelLayout = DEFAULT_LAYOUT) -> Frame:
-    """Decode a binary or JSON frame against ``layout``. Raises ``ProtocolError`` for anything malformed."""
+@_decoder
+def decode_frame(payload: bytes, layouts: ChannelLayout | LayoutBook = DEFAULT_LAYOUT) -> Frame:
+    """Decode a binary or JSON frame against the layout whose id it carries (``layouts``: one layout, or the
+    receiver's ``LayoutBook``). Raises ``UnknownLayoutError`` for a layout not among them, ``ProtocolError`` for
+    anything else malformed."""
     if not payload:
         raise ProtocolError("empty frame")
     if payload[:1] == b"{":
-        return _decode_frame_json(payload, layout)
+        return _decode_frame_json(payload, layouts)
     if len(payload) < FRAME_HEADER.size:
         raise ProtocolError(f"frame shorter than its {FRAME_HEADER.size}-byte header")
     version, flags, count, layout_id, seq, utterance_id, pts_ms = FRAME_HEADER.unpack_from(payload)
     if version != PROTOCOL_VERSION:
         raise ProtocolError(f"unsupported frame version {version}")
-    if layout_id != layout.layout_id:
-        raise ProtocolError(f"frame layout {layout_id:#010x} is not the announced layout {layout.layout_id:#010x}")
+    layout = _layout_for(layouts, layout_id)
     if count != len(layout.channels):
         raise ProtocolError(f"frame has {count} channels, layout has {len(layout.channels)}")
     if len(payload) != FRAME_HEADER.size + 2 * count:
@@ -227,29 +312,26 @@ def decode_frame(payload: bytes, layout: ChannelLayout = DEFAULT_LAYOUT) -> Fram
     return Frame(seq, utterance_id, pts_ms, values, flags, layout_id)
 
 
-def _decode_frame_json(payload: bytes, layout: ChannelLayout) -> Frame:
-    data = _json_object(payload)
-    if data.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported frame version {data.get('v')!r}")
-    if "layout_id" in data and data["layout_id"] != layout.layout_id:
-        raise ProtocolError(f"frame layout {data['layout_id']!r} is not the announced layout {layout.layout_id:#010x}")
-    try:
-        seq, utterance_id, pts_ms = int(data["seq"]), int(data.get("utt", 0)), float(data["pts"])
-        flags = int(data.get("flags", 0))
-        channels = data["ch"]
-        if not isinstance(channels, dict):
-            raise TypeError("ch must be an object")
-        values = layout.neutral_values()
-        index = layout.index()
-        for name, value in channels.items():
-            if name not in index:
-                raise ProtocolError(f"unknown channel {name!r}")
-            values[index[name]] = float(value)
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, ProtocolError):
-            raise
-        raise ProtocolError(f"bad JSON frame: {error}") from None
-    if not np.isfinite(pts_ms) or not np.all(np.isfinite(values)):
+def _decode_frame_json(payload: bytes, layouts: ChannelLayout | LayoutBook) -> Frame:
+    data = json_object(payload, max_bytes=MAX_FRAME_JSON_BYTES, what="JSON frame")
+    if "v" not in data:
+        raise ProtocolError("JSON frame without a version")
+    _check_version(data)
+    newest = layouts if isinstance(layouts, ChannelLayout) else layouts.newest
+    layout_id = get_int(data, "layout_id", newest.layout_id, minimum=0, maximum=U32)
+    layout = _layout_for(layouts, layout_id)
+    seq = get_int(data, "seq", minimum=0, maximum=U32)
+    utterance_id = get_int(data, "utt", 0, minimum=0, maximum=U32)
+    flags = get_int(data, "flags", 0, minimum=0, maximum=0xFF)
+    pts_ms = get_float(data, "pts")
+    channels = get_object(data, "ch", max_items=MAX_CHANNELS)
+    values = layout.neutral_values()
+    index = layout.index()
+    for name, value in channels.items():
+        if name not in index:
+            raise ProtocolError(f"unknown channel {name[:MAX_NAME]!r}")
+        values[index[name]] = finite_number(value, name[:MAX_NAME])
+    if not np.all(np.isfinite(values)):  # a finite float64 beyond float32's range
         raise ProtocolError("frame holds a value that is not a finite number")
     return Frame(seq, utterance_id, pts_ms, values, flags, layout.layout_id)
 
@@ -280,25 +362,24 @@ class Command:
         return json.dumps(data).encode()
 
     @classmethod
+    @_decoder
     def decode(cls, payload: bytes) -> Command:
-        data = _json_object(payload)
+        data = json_object(payload, max_bytes=MAX_COMMAND_BYTES, what="command")
         _check_version(data)
         cmd = data.get("cmd")
         try:
             if cmd == "flush" or cmd == "resume":
-                return cls(cmd, utterance_id=int(data["utterance"]))
+                return cls(cmd, utterance_id=get_int(data, "utterance", minimum=0, maximum=U32))
             if cmd == "neutral":
                 return cls("neutral")
             if cmd == "mirror":
-                return cls("mirror", on=bool(data["on"]))
+                return cls("mirror", on=get_bool(data, "on"))
             if cmd == "look_at":
-                yaw, pitch = float(data["yaw"]), float(data["pitch"])
-                if not (np.isfinite(yaw) and np.isfinite(pitch)):
-                    raise ValueError("angles must be finite")
-                return cls("look_at", yaw=yaw, pitch=pitch)
-        except (KeyError, TypeError, ValueError) as error:
+                yaw = get_float(data, "yaw", minimum=-180.0, maximum=180.0)
+                return cls("look_at", yaw=yaw, pitch=get_float(data, "pitch", minimum=-90.0, maximum=90.0))
+        except MalformedPayloadError as error:
             raise ProtocolError(f"bad {cmd} command: {error}") from None
-        raise ProtocolError(f"unknown command {cmd!r}")
+        raise ProtocolError(f"unknown command {str(cmd)[:40]!r}")
 
 
 # --- status, expression ------------------------------------------------------------------------------------------
@@ -309,11 +390,14 @@ def encode_status(state: Literal["online", "offline"], **details: Any) -> bytes:
     return json.dumps({"v": PROTOCOL_VERSION, "state": state, **details}).encode()
 
 
+@_decoder
 def decode_status(payload: bytes) -> dict[str, Any]:
-    data = _json_object(payload)
+    """A status as a dict whose ``state`` is "online" or "offline"; read its details with the typed getters of
+    ``companion.core.decoding`` (they are network input too)."""
+    data = json_object(payload, max_bytes=MAX_STATUS_BYTES, what="status")
     _check_version(data)
     if data.get("state") not in ("online", "offline"):
-        raise ProtocolError(f"bad status state {data.get('state')!r}")
+        raise ProtocolError(f"bad status state {str(data.get('state'))[:20]!r}")
     return data
 
 
@@ -322,6 +406,19 @@ def encode_expression(emotion: str, intensity: float, utterance_id: int, since_m
         {"v": PROTOCOL_VERSION, "emotion": emotion, "intensity": round(intensity, 3), "utt": utterance_id,
          "since": since_ms}
     ).encode()  # fmt: skip
+
+
+@_decoder
+def decode_expression(payload: bytes) -> dict[str, Any]:
+    """The retained expression as ``{"emotion", "intensity", "utt", "since"}`` (for dashboards and status)."""
+    data = json_object(payload, max_bytes=MAX_STATUS_BYTES, what="expression")
+    _check_version(data)
+    return {
+        "emotion": get_str(data, "emotion", max_length=MAX_NAME),
+        "intensity": get_float(data, "intensity", minimum=0.0, maximum=1.0),
+        "utt": get_int(data, "utt", 0, minimum=0, maximum=U32),
+        "since": get_float(data, "since", 0.0),
+    }
 
 
 # --- audio (for the web simulator) -------------------------------------------------------------------------------
@@ -347,6 +444,7 @@ def encode_audio(packet: AudioPacket) -> bytes:
     return header + pcm.tobytes()
 
 
+@_decoder
 def decode_audio(payload: bytes) -> AudioPacket:
     if len(payload) < AUDIO_HEADER.size:
         raise ProtocolError("audio packet shorter than its header")
@@ -361,18 +459,9 @@ def decode_audio(payload: bytes) -> AudioPacket:
 
 
 def _check_version(data: dict[str, Any]) -> None:
-    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported protocol version {data.get('v')!r}")
-
-
-def _json_object(payload: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProtocolError(f"not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("expected a JSON object")
-    return data
+    version = data.get("v", PROTOCOL_VERSION)
+    if isinstance(version, bool) or version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version {str(version)[:20]!r}")
 
 
 def values_from_mapping(channels: Mapping[str, float], layout: ChannelLayout = DEFAULT_LAYOUT) -> np.ndarray:

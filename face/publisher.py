@@ -5,11 +5,16 @@ publishes that frame, so the controller has it before it must move the motors (i
 minus the rig's latency). It also keeps the retained messages (channel layout, current expression, agent
 status with its last-will) and sends commands (flush an interrupted utterance's frames) and, for the web
 simulator, the robot's voice with the same pts.
+
+The layout is announced again every ``face.announce_interval_s``, when a face-controller comes online, and when a
+controller's status asks for it (``layout_wanted``): a controller that missed the announcement, or met a bogus
+retained one, is back on the agent's layout within a second or so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from companion.core.clock import Clock
+from companion.core.decoding import MalformedPayloadError, get_int
+from companion.core.drops import DropCounter
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
 from companion.face.config import FaceConfig
@@ -29,6 +36,7 @@ from companion.face.protocol import (
     Command,
     Frame,
     Topics,
+    decode_status,
     encode_audio,
     encode_expression,
     encode_frame,
@@ -46,6 +54,7 @@ class PublisherStats:
     frames: int = 0
     dropped_offline: int = 0
     overruns: int = 0  # ticks that started late by more than one period
+    announcements: int = 0  # layout and status announced (at start, periodically, and when a controller asks)
 
 
 class FacePublisher:
@@ -73,6 +82,37 @@ class FacePublisher:
         self.on_first_frame: Callable[[int, float], None] | None = None
         self._announced: set[int] = set()
         self._audio_order = asyncio.Lock()
+        self._announce_now = asyncio.Event()
+        self._controller_state = "unknown"
+        self.drops = DropCounter(log)
+
+    @staticmethod
+    def subscriptions(topics: Topics) -> tuple[tuple[str, int], ...]:
+        """What the agent's link subscribes to for the publisher: the controller's status."""
+        return ((topics.controller_status, 1),)
+
+    def on_message(self, topic: str, payload: bytes) -> None:
+        """A message on one of ``subscriptions``: a controller that comes online or asks for a layout gets it."""
+        if topic != self.topics.controller_status:
+            return
+        try:
+            status = decode_status(payload)
+            wanted = get_int(status, "layout_wanted", 0)
+        except MalformedPayloadError as error:  # ProtocolError, or a detail of the wrong type
+            self.drops.drop("controller status", error)
+            return
+        state = status["state"]
+        if (state == "online" and self._controller_state != "online") or wanted:
+            self._announce_now.set()
+        self._controller_state = state
+
+    async def keep_announcing(self) -> None:
+        """Announce the layout and status again periodically and whenever a controller needs them, until cancelled."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._announce_now.wait(), self.config.announce_interval_s)
+            self._announce_now.clear()
+            await self.announce()
 
     @staticmethod
     def will(topics: Topics) -> tuple[str, bytes]:
@@ -80,6 +120,7 @@ class FacePublisher:
 
     async def announce(self) -> None:
         """The retained state a controller needs on (re)connect; MqttLink re-publishes it after reconnects."""
+        self.stats.announcements += 1
         await self.link.set_retained(self.topics.layout, self.layout.to_json(self.config.rate_hz, self.config.encoding))
         await self.link.set_retained(
             self.topics.agent_status, encode_status("online", session=self._session, rate_hz=self.config.rate_hz)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from companion.core.clock import Clock
+from companion.core.decoding import total_decoder
 from companion.face.emotions import Emotion, normalize_emotion
 from companion.face.protocol import ProtocolError
 from companion.perception.actions import ACTION_NAMES, FacialActions, HeadPose
@@ -147,6 +148,7 @@ def _gesture(event: HeadGestureEvent, clock: Clock) -> dict[str, Any]:
     }
 
 
+@total_decoder(ProtocolError)  # whatever the bytes, only ProtocolError comes out (companion.core.decoding)
 def decode_state(payload: bytes) -> StateMessage:
     """A validated ``perception/state`` message. Raises ``ProtocolError`` for anything malformed."""
     if len(payload) > MAX_PAYLOAD:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import wave
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -38,21 +39,44 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
+def check_writable_folder(directory: Path, what: str = "the audio output folder") -> None:
+    """Make sure ``directory`` exists (creating it) and a file can be written in it; ``CompanionError`` if not.
+
+    Run before anything starts: a sink that cannot write would otherwise fail inside the playout task, where
+    nobody waits for its error."""
+    hint = "pass --output DIR or set audio.output.dir to a folder you can write to"
+    if directory.exists() and not directory.is_dir():
+        raise CompanionError(f"{what} {directory} is a file, not a folder", hint)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".companion-write-test-"):
+            pass
+    except OSError as error:
+        raise CompanionError(f"cannot write to {what} {directory}: {error.strerror or error}", hint) from None
+
+
 class WavFileSink:
     def __init__(self, directory: Path, prefix: str = "reply") -> None:
         self.directory = directory
         self.prefix = prefix
         self.written: list[Path] = []
+        self.failures = 0  # replies whose file could not be written (the voice still plays on)
         self._open: dict[int, tuple[wave.Wave_write, Path]] = {}
         self._files: dict[int, BinaryIO] = {}  # wave does not close a file object it was given
         self._count = 0
 
+    def check(self) -> None:
+        """``CompanionError`` now if the folder cannot be written (``check_writable_folder``)."""
+        check_writable_folder(self.directory)
+
     def begin(self, utterance_id: int, sample_rate: int) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            path, file = self._new_file()
         except OSError as error:
-            raise CompanionError(f"cannot create the audio output folder {self.directory}: {error}") from None
-        path, file = self._new_file()
+            # Called from the playout task: raising here would stop the voice and hang every reply. Say it, go on.
+            self._failed(self.directory, error)
+            return
         handle = wave.open(file, "wb")  # noqa: SIM115 - stays open across writes until end()
         handle.setnchannels(1)
         handle.setsampwidth(2)
@@ -73,20 +97,38 @@ class WavFileSink:
                 return path, path.open("xb")
             except FileExistsError:
                 continue
-            except OSError as error:
-                raise CompanionError(f"cannot write the reply audio {path}: {error.strerror or error}") from None
 
     def write(self, utterance_id: int, samples: np.ndarray) -> None:
         entry = self._open.get(utterance_id)
         if entry is not None:
-            entry[0].writeframes(to_int16(samples).tobytes())
+            try:
+                entry[0].writeframes(to_int16(samples).tobytes())
+            except OSError as error:  # the disk filled up, the folder went away
+                self._open.pop(utterance_id, None)
+                with contextlib.suppress(Exception):
+                    entry[0].close()
+                with contextlib.suppress(OSError):
+                    self._files.pop(utterance_id).close()
+                self._failed(entry[1], error)
+
+    def _failed(self, path: Path, error: OSError) -> None:
+        self.failures += 1
+        if self.failures == 1:
+            log.error("cannot write reply audio to %s (%s); later failures are counted only", path, error)
 
     def end(self, utterance_id: int, interrupted: bool) -> Path | None:
         entry = self._open.pop(utterance_id, None)
         if entry is None:
             return None
-        entry[0].close()
-        self._files.pop(utterance_id).close()
+        file = self._files.pop(utterance_id)
+        try:
+            entry[0].close()
+        except OSError as error:
+            self._failed(entry[1], error)
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                file.close()
         self.written.append(entry[1])
         return entry[1]
 

@@ -131,11 +131,16 @@ class OpenAICompatibleLLM(Configurable):
                 yield piece
 
     async def warm_up(self) -> None:
-        """Check the server answers and make it load the model, so the first real turn is not slow."""
+        """Check the server answers and make it load the model, so the first real turn is not slow.
+
+        The check (``GET /models``, which no server needs a model loaded for) must answer within twice the connect
+        timeout: a server that is down or accepts connections but never answers fails here within seconds with one
+        ``LanguageModelError``. Only a server that answers gets the long warm-up request (model loading)."""
         url = f"{self.base_url}/models"
+        probe_s = 2 * self._openai.connect_timeout_s
         try:
             session = self._get_session()
-            async with session.get(url, headers=self._headers(), timeout=self._timeout(WARM_UP_TIMEOUT_S)) as response:
+            async with session.get(url, headers=self._headers(), timeout=self._timeout(probe_s)) as response:
                 if response.status >= 400:
                     detail = _error_detail(await response.read())
                     raise LanguageModelError(
@@ -145,9 +150,9 @@ class OpenAICompatibleLLM(Configurable):
         except LanguageModelError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-            raise LanguageModelError(
-                f"cannot reach the LLM server at {url} ({_describe(error)}); {_BASE_URL_HINT}"
-            ) from error
+            silent = isinstance(error, asyncio.TimeoutError | aiohttp.ServerTimeoutError)
+            what = f"no answer within {probe_s:g} s" if silent else _describe(error)
+            raise LanguageModelError(f"cannot reach the LLM server at {url} ({what}); {_BASE_URL_HINT}") from None
         if listed and self.model not in listed:
             # llama.cpp serves whatever it loaded under any name, vLLM and Ollama refuse unknown names: warn only.
             log.warning("model %r is not among those %s lists: %s", self.model, url, ", ".join(sorted(listed)))

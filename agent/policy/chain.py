@@ -19,6 +19,7 @@ class PolicyChain:
         self.plugins = list(plugins)
         self.final = final
         self.plugin_errors = 0
+        self._failed_plugins: set[str] = set()
 
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
         reply = await self.safety.respond(turn, context)
@@ -28,10 +29,15 @@ class PolicyChain:
             for plugin in self.plugins:
                 try:
                     reply = await plugin.on_turn(turn, context)
-                except Exception:
-                    # A broken plugin must not silence the robot: log it and let the next step answer.
+                except Exception as error:
+                    # A broken plugin must not silence the robot: log it and let the next step answer. The
+                    # traceback (for its author) once per plugin; later failures in one line each.
                     self.plugin_errors += 1
-                    log.exception("plugin %r failed on turn %d", plugin.name, turn.turn_id)
+                    if plugin.name not in self._failed_plugins:
+                        self._failed_plugins.add(plugin.name)
+                        log.exception("plugin %r failed on turn %d", plugin.name, turn.turn_id)
+                    else:
+                        log.warning("plugin %r failed on turn %d: %s", plugin.name, turn.turn_id, error)
                     continue
                 if reply is not None:
                     return reply

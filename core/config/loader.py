@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from companion.core.config.section import BackendSection, resolve_paths
 from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -135,14 +137,21 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
         raise ConfigError(_yaml_syntax_message(error, path)) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: YAML error: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the YAML nests too deeply to be a config file") from None
     if root is None:
         raise ConfigError(f"{path}: the config file is empty", "start from the repository's config.yaml")
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of sections")
 
     where: dict[KeyPath, str] = {}
-    _record_lines(root, (), where, path)
-    data = yaml.SafeLoader("").construct_document(root)
+    try:
+        _record_lines(root, (), where, path)
+        data = yaml.SafeLoader("").construct_document(root)
+    except RecursionError:
+        raise ConfigError(f"{path}: the YAML nests too deeply to be a config file") from None
+    except yaml.YAMLError as error:  # e.g. a tag or a timestamp the safe loader cannot construct
+        raise ConfigError(f"{path}: YAML error: {error}") from None
     return data, where
 
 
@@ -255,7 +264,7 @@ def _plain(message: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = _URL_PASSWORD.sub(r"\1***@", repr(value))  # a password in a URL stays off the screen
     return text if len(text) <= 60 else text[:57] + "..."
 
 

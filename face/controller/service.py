@@ -9,8 +9,13 @@ refresh every second, and an orderly shutdown (ease to neutral, close the driver
 
 Decisions (docs/PROTOCOL.md has the normative text):
 
-* Frames are decoded against the announced layout (``DEFAULT_LAYOUT`` until one arrives), then re-ordered by
-  channel name into the controller's own layout, so a new announcement never invalidates buffered frames.
+* Frames are decoded against the layout whose id they carry (``LayoutBook``: the default layout and the recent
+  announcements), then re-ordered by channel name into the controller's own layout, so a new announcement never
+  invalidates buffered frames and a bogus one (even retained) cannot disable the face: frames of a layout it
+  does not know are dropped and the layout is asked for (``layout_wanted`` in the status), which the agent
+  answers by announcing it again.
+* Malformed messages are counted and dropped with rate-limited logging (``DropCounter``): a flood of them costs
+  a few microseconds each, not a traceback each.
 * A channel value outside its channel's range is clamped and the frame still plays (counted in
   ``frames_clamped``): float16 rounding and animator overshoot make small excursions normal, and the rig clamps
   every actuator again anyway. Non-finite values, a wrong layout or a bad length make the frame malformed.
@@ -34,6 +39,8 @@ from typing import Any
 import numpy as np
 
 from companion.core.clock import Clock, LoopClock
+from companion.core.decoding import MalformedPayloadError, get_str
+from companion.core.drops import DropCounter
 from companion.core.mqtt import MqttLink
 from companion.core.tasks import TaskSet
 from companion.face.config import ControllerConfig, ControllerSections
@@ -46,8 +53,10 @@ from companion.face.protocol import (
     DEFAULT_LAYOUT,
     ChannelLayout,
     Command,
+    LayoutBook,
     ProtocolError,
     Topics,
+    UnknownLayoutError,
     decode_audio,
     decode_frame,
     decode_status,
@@ -90,11 +99,12 @@ class FacePipeline:
         self._low = np.array([c.minimum for c in layout.channels], dtype=np.float32)
         self._high = np.array([c.maximum for c in layout.channels], dtype=np.float32)
         self._index = layout.index()
-        self.announced = DEFAULT_LAYOUT
-        self._remap: tuple[np.ndarray, np.ndarray] | None = self._remap_for(DEFAULT_LAYOUT)
+        self.layouts = LayoutBook()
+        self._remaps: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         self.gaze = (0.0, 0.0)
         self.mirror = False
         self._flushed: OrderedDict[int, None] = OrderedDict()
+        self.drops = DropCounter(log)
 
     # --- incoming messages ----------------------------------------------------------------------------------------
 
@@ -104,15 +114,21 @@ class FacePipeline:
 
     def on_frame(self, payload: bytes, now_ms: float) -> Insert | None:
         try:
-            frame = decode_frame(payload, self.announced)
-        except ValueError as error:  # ProtocolError, and a plain ValueError decode_frame lets out for bad JSON flags
-            self._malformed("frame", error)
+            frame = decode_frame(payload, self.layouts)
+        except UnknownLayoutError as error:
+            self.stats.frames_unknown_layout += 1
+            if self.stats.layout_wanted != error.layout_id:
+                log.warning("frames arrive in layout %#010x, which was not announced: asking for it", error.layout_id)
+            self.stats.layout_wanted = error.layout_id
+            return None
+        except ProtocolError as error:
+            self.count_malformed("frame", error)
             return None
         self.stats.frames_received += 1
         if frame.utterance_id in self._flushed:
             self.stats.frames_flushed += 1
             return Insert.FLUSHED
-        values = self._to_own_layout(frame.values)
+        values = self._to_own_layout(frame.values, frame.layout_id)
         clamped = np.clip(values, self._low, self._high)
         if np.any(clamped != values):
             self.stats.frames_clamped += 1
@@ -127,7 +143,7 @@ class FacePipeline:
         elif result is Insert.DUPLICATE:
             self.stats.frames_duplicate += 1
         elif result is Insert.TOO_EARLY:
-            self._malformed("frame", f"pts {frame.pts_ms:.0f} is more than {self.buffer.max_ahead_ms:g} ms ahead")
+            self.count_malformed("frame", f"pts {frame.pts_ms:.0f} is more than {self.buffer.max_ahead_ms:g} ms ahead")
         self.stats.frames_overflow = self.buffer.overflowed
         return result
 
@@ -135,22 +151,27 @@ class FacePipeline:
         try:
             layout = ChannelLayout.from_json(payload)
         except ProtocolError as error:
-            self._malformed("layout", error)
+            self.count_malformed("layout", error)
             return False
-        unknown = [n for n in layout.names if n not in self._index]
-        if unknown:
-            log.warning("the announced layout has channels this controller ignores: %s", ", ".join(unknown[:8]))
-        self.announced = layout
-        self._remap = self._remap_for(layout)
+        if layout.layout_id not in self._remaps:
+            unknown = [n for n in layout.names if n not in self._index]
+            if unknown:
+                log.warning("the announced layout has channels this controller ignores: %s", ", ".join(unknown[:8]))
+        self.layouts.add(layout)
+        self._remaps = {i: r for i, r in self._remaps.items() if i in self.layouts}
+        self._remaps[layout.layout_id] = self._remap_for(layout)
         self.stats.layouts += 1
         self.stats.layout_id = layout.layout_id
+        if self.stats.layout_wanted == layout.layout_id:
+            self.stats.layout_wanted = 0
+            log.warning("layout %#010x announced: following its frames", layout.layout_id)
         return True
 
     def on_command(self, payload: bytes, now_ms: float) -> Command | None:
         try:
             command = Command.decode(payload)
         except ProtocolError as error:
-            self._malformed("command", error)
+            self.count_malformed("command", error)
             return None
         self.stats.commands += 1
         if command.cmd == "flush":
@@ -174,10 +195,17 @@ class FacePipeline:
         """Returns the decoded status (None when malformed)."""
         try:
             status = decode_status(payload)
-        except ProtocolError as error:
-            self._malformed("agent status", error)
+            reason = get_str(status, "reason", "", max_length=80)
+        except MalformedPayloadError as error:  # ProtocolError, or a detail of the wrong type
+            self.count_malformed("agent status", error)
             return None
-        if status["state"] == "offline":
+        state = status["state"]
+        if state != self.stats.agent:
+            # Operators read these lines to tell a silent face from a missing agent.
+            level = logging.WARNING if state == "offline" and reason != "shutdown" else logging.INFO
+            log.log(level, "agent %s%s", state, f" ({reason})" if reason else "")
+        self.stats.agent = state
+        if state == "offline":
             self.stats.agent_offline += 1
             self.stop(Stop.AGENT_OFFLINE, now_ms)
         return status
@@ -186,7 +214,7 @@ class FacePipeline:
         try:
             packet = decode_audio(payload)
         except ProtocolError as error:
-            self._malformed("audio packet", error)
+            self.count_malformed("audio packet", error)
             return
         driver.on_audio(packet)
 
@@ -197,9 +225,10 @@ class FacePipeline:
         self.stats.gaze_yaw = self.stats.gaze_pitch = 0.0
         self.supervisor.stop(reason, now_ms)
 
-    def _malformed(self, what: str, error: object) -> None:
+    def count_malformed(self, what: str, error: object) -> None:
         self.stats.malformed += 1
-        log.debug("dropped a malformed %s: %s", what, error)
+        self.drops.drop(what, error)
+        self.stats.last_error = self.drops.last
 
     def _remap_for(self, layout: ChannelLayout) -> tuple[np.ndarray, np.ndarray] | None:
         """Index arrays (from announced, to own) or None when the layouts match."""
@@ -210,10 +239,14 @@ class FacePipeline:
         target = np.array([j for _, j in pairs], dtype=np.intp)
         return source, target
 
-    def _to_own_layout(self, values: np.ndarray) -> np.ndarray:
-        if self._remap is None:
+    def _to_own_layout(self, values: np.ndarray, layout_id: int) -> np.ndarray:
+        if layout_id not in self._remaps:
+            layout = self.layouts.get(layout_id)
+            self._remaps[layout_id] = self._remap_for(layout) if layout is not None else None
+        remap = self._remaps[layout_id]
+        if remap is None:
             return values.astype(np.float32, copy=True)
-        source, target = self._remap
+        source, target = remap
         out = self.layout.neutral_values()
         out[target] = values[source]
         return out
@@ -277,6 +310,7 @@ class FaceController:
         self._driver_error_logged = False
         self._resting: asyncio.Event | None = None  # set by the output loop once the face rests at shutdown
         self.agent_online: bool | None = None  # None: no agent status seen yet
+        self._status_now = asyncio.Event()
 
     @property
     def stats(self) -> ControllerStats:
@@ -291,7 +325,10 @@ class FaceController:
             self._clock = LoopClock()
         return self._clock
 
-    async def start(self) -> None:
+    async def start(self, *, wait_for_broker: bool = False) -> None:
+        """Open the driver, start the output loop (the face rests at neutral) and connect. Raises
+        ``BrokerAccessError`` when the broker refuses the login or TLS, and ``BrokerUnreachableError`` when it does
+        not answer within ``broker.connect_timeout_s`` (with ``wait_for_broker``: waits for it instead)."""
         await self.driver.open(self.rig, self.pipeline.layout)
         self._driver_open = True
         subscriptions = [
@@ -303,24 +340,23 @@ class FaceController:
         if self.driver.wants_audio:
             subscriptions.append((self.topics.audio, 0))
         will = encode_status("offline", driver=self.driver.name, rig=self.rig.name, reason="connection lost")
-        broker = self.config.broker
-        self.link = MqttLink(
-            broker.host,
-            broker.port,
-            name=f"face-controller-{self.config.robot.id}",
-            will=(self.topics.controller_status, will),
-            subscriptions=tuple(subscriptions),
-            on_message=self._on_message,
-            keepalive_s=broker.keepalive_s,
-            connect_timeout_s=broker.connect_timeout_s,
-        )
         try:
-            await self.link.connect()
+            self.link = MqttLink.for_broker(
+                self.config.broker,
+                name=f"face-controller-{self.config.robot.id}",
+                will=(self.topics.controller_status, will),
+                subscriptions=tuple(subscriptions),
+                on_message=self._on_message,
+            )
+            self._loops.spawn(self._output_loop(), "output")
+            await self._publish_status()  # kept by the link and published as soon as it connects
+            await self.link.connect(wait=wait_for_broker)
         except BaseException:
+            if self.link is not None:
+                await self.link.stop()
+            await self._loops.cancel()
             await self._close_driver()
             raise
-        await self._publish_status()
-        self._loops.spawn(self._output_loop(), "output")
         self._loops.spawn(self._status_loop(), "status")
 
     async def stop(self) -> None:
@@ -351,7 +387,10 @@ class FaceController:
         pipeline = self.pipeline
         try:
             if topic == self.topics.frames:
+                wanted = pipeline.stats.layout_wanted
                 pipeline.on_frame(payload, now_ms)
+                if pipeline.stats.layout_wanted != wanted:
+                    self._status_now.set()  # ask for the layout now, not at the next refresh
             elif topic == self.topics.layout:
                 pipeline.on_layout(payload)
             elif topic == self.topics.command:
@@ -364,24 +403,18 @@ class FaceController:
                 self._agent_status(pipeline.on_agent_status(payload, now_ms))
             elif topic == self.topics.audio:
                 pipeline.on_audio(payload, self.driver)
-        except Exception:
-            # A bug or a driver error must not end the subscription loop: count it, log it, keep serving.
-            pipeline.stats.malformed += 1
-            log.exception("error while handling a message on %s", topic)
+        except Exception as error:
+            # A bug or a driver error must not end the subscription loop: count it, log it (rate-limited), go on.
+            pipeline.count_malformed(f"message on {topic}", f"{type(error).__name__}: {error}")
 
     def _agent_status(self, status: dict[str, Any] | None) -> None:
-        """Say when the agent comes and goes (a face that does not move is most often an agent that is not there),
-        and tell a driver that shows it (the simulator's status line)."""
+        """Tell a driver that shows it (the simulator's status line) when the agent comes and goes."""
         if status is None:
             return
         online = status["state"] == "online"
         if online == self.agent_online:
             return
-        self.agent_online = online
-        if online:
-            log.info("agent online on %s", self.topics.agent_status)
-        else:
-            log.info("agent offline (%s)", status.get("reason", "no reason given"))
+        self.agent_online = online  # the pipeline has logged the change
         hook = getattr(self.driver, "on_agent", None)
         if hook is not None:
             hook(online)
@@ -398,8 +431,9 @@ class FaceController:
             tick = self.pipeline.tick(clock.wall_ms(now))
             try:
                 self.driver.write(tick)
-            except Exception:
+            except Exception as error:
                 self.pipeline.stats.driver_errors += 1
+                self.pipeline.stats.last_error = f"driver: {type(error).__name__}: {error}"[:200]
                 if not self._driver_error_logged:
                     self._driver_error_logged = True
                     log.exception("the %s driver failed to write a tick (later: counted only)", self.driver.name)
@@ -410,7 +444,9 @@ class FaceController:
 
     async def _status_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.status_interval_s)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._status_now.wait(), self.status_interval_s)
+            self._status_now.clear()
             await self._publish_status()
 
     async def _publish_status(self) -> None:

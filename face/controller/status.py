@@ -25,9 +25,11 @@ class ControllerStats:
     frames_overflow: int = 0  # evicted from a full buffer
     frames_flushed: int = 0  # dropped by flush / neutral commands and agent offline
     malformed: int = 0  # frames, layouts, commands, statuses or audio that did not decode; too-early frames
+    frames_unknown_layout: int = 0  # frames of a layout not announced (yet): dropped, the layout asked for
     commands: int = 0
     layouts: int = 0  # layout announcements accepted
-    layout_id: int = 0  # the layout incoming frames are decoded against
+    layout_id: int = 0  # the newest announced layout (frames decode against the layout whose id they carry)
+    layout_wanted: int = 0  # the id of a layout frames arrive in but that was not announced; 0: none
     watchdog_trips: int = 0
     agent_offline: int = 0  # offline statuses (or last-wills) of the agent seen
     slew_limited_ticks: int = 0
@@ -39,6 +41,8 @@ class ControllerStats:
     gaze_yaw: float = 0.0
     gaze_pitch: float = 0.0
     following: bool = False  # showing frames (False: at or easing to neutral)
+    agent: str = "unknown"  # the agent's last status: online, offline or unknown
+    last_error: str = ""  # the newest dropped message or driver error, for operators
 
     def snapshot(self) -> ControllerStats:
         return ControllerStats(**asdict(self))

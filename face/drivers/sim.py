@@ -14,14 +14,24 @@ WebSocket messages (docs/SIMULATOR.md has the full description):
   voice chunk (``AUDIO_MESSAGE`` header, then int16 mono PCM).
 * page -> server, text JSON: ``{"t": "ping", "c": <page clock, ms>}``; the server answers with its wall clock so
   the page can estimate the offset between the clocks and play each chunk at its pts on the server's clock.
+
+Who may watch and listen: a WebSocket is not bound by the browser's same-origin rule, so any web page a visitor
+opens could otherwise connect to ``ws://127.0.0.1:8765/ws``. The driver refuses a socket whose ``Origin`` is not
+the page's own (or in ``allowed_origins``), and whose ``Host`` is a domain name it does not know (DNS rebinding).
+Bound beyond loopback it warns and prints the address others reach it at; an access ``token`` (or
+``$COMPANION_SIM_TOKEN``) then keeps out non-browser clients too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hmac
+import ipaddress
 import json
 import logging
-import math
+import os
+import socket
 import struct
 import time
 from collections import deque
@@ -34,10 +44,12 @@ import numpy as np
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field
 
+from companion.core.decoding import get_float, json_object, total_decoder
+from companion.core.drops import DropCounter
 from companion.core.errors import CompanionError
 from companion.core.registry import BuildContext
 from companion.face.drivers.base import BaseDriver, OutputTick
-from companion.face.protocol import PROTOCOL_VERSION, AudioPacket, ChannelLayout
+from companion.face.protocol import PROTOCOL_VERSION, AudioPacket, ChannelLayout, ProtocolError
 
 if TYPE_CHECKING:
     from companion.face.controller.rig import Rig
@@ -56,10 +68,25 @@ MAX_FRAMES_PER_S = 60.0  # a display refreshes at about this rate: more frames p
 MAX_QUEUED_AUDIO_S = 10.0  # per browser; beyond this the oldest chunks are dropped (they would be late anyway)
 CLOSE_TIMEOUT_S = 2.0  # how long close() waits for a tab to answer the close handshake
 FLUSHED_REMEMBERED = 64  # flushed utterances whose late-arriving chunks are still dropped
+MAX_PAGE_MESSAGE = 1024  # a ping is about 40 bytes
 
 
 def _epoch_ms() -> float:
     return time.time() * 1000.0
+
+
+def _origin_host(origin: str) -> str:
+    rest = origin.lower().split("://", 1)[-1]
+    return rest.rsplit(":", 1)[0].strip("[]/") if not rest.endswith("]") else rest.strip("[]/")
+
+
+@total_decoder(ProtocolError)
+def decode_page_message(text: str) -> float:
+    """The page clock of a ``{"t": "ping", "c": <ms>}`` from a browser tab; ``ProtocolError`` for anything else."""
+    data = json_object(text, max_bytes=MAX_PAGE_MESSAGE, what="page message")
+    if data.get("t") != "ping":
+        raise ProtocolError("not a ping")
+    return get_float(data, "c")
 
 
 @dataclass
@@ -159,11 +186,41 @@ class _TickRate:
             self._since, self._count = now, 0
 
 
+TOKEN_ENV = "COMPANION_SIM_TOKEN"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "")
+
+
 class SimOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", description="0.0.0.0 serves the whole network (a warning says so)")
     port: int = Field(8765, ge=0, le=65535, description="0 picks a free port")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="other origins (scheme://host:port) whose pages may open the WebSocket; '*' allows any",
+    )
+    token: str | None = Field(
+        None, min_length=8, description=f"the page and its WebSocket need ?token=TOKEN (default: ${TOKEN_ENV})"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def network_address() -> str:
+    """This computer's address on its network (the one its default route leaves from), for a URL others can open."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent, the kernel only picks a route
+        return str(probe.getsockname()[0])
+    with contextlib.suppress(OSError):
+        return socket.gethostbyname(socket.gethostname())
+    return socket.gethostname()
 
 
 class SimDriver(BaseDriver):
@@ -191,6 +248,9 @@ class SimDriver(BaseDriver):
         self._flushed: deque[int] = deque(maxlen=FLUSHED_REMEMBERED)
         self._channel_count: int | None = None
         self._agent: bool | None = None  # None: no agent status seen
+        self._drops = DropCounter(log)
+        self._token = config.token or os.environ.get(TOKEN_ENV) or None
+        self.refused = 0  # WebSocket and page requests refused (wrong origin, host or token)
 
     @property
     def clients(self) -> int:
@@ -222,9 +282,24 @@ class SimDriver(BaseDriver):
             ) from None
         self._runner = runner
         port = runner.addresses[0][1]
-        # A wildcard address is not something a browser can open: show the loopback one.
-        host = "127.0.0.1" if self.config.host in ("", "0.0.0.0", "::") else self.config.host
-        self.url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+        bound = self.config.host
+        wildcard = bound in ("", "0.0.0.0", "::")
+        # A wildcard address is not something a browser can open: show the address others reach it at.
+        host = network_address() if wildcard else bound
+        if wildcard and is_loopback(host):
+            host = "127.0.0.1"  # no network at all: only this computer can reach it anyway
+        query = f"?token={self._token}" if self._token else ""
+        self.url = (f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/") + query
+        if not is_loopback(bound):
+            log.warning(
+                "the face simulator listens on %s:%d, beyond this computer: %s",
+                bound or "*",
+                port,
+                "only those given the token in the URL can watch and listen"
+                if self._token
+                else "anyone on the network can watch the face and hear the robot; set controller.driver.token "
+                f"(or ${TOKEN_ENV}), or host: 127.0.0.1",
+            )
         log.info("face simulator at %s", self.url)
 
     def write(self, tick: OutputTick) -> None:
@@ -302,12 +377,57 @@ class SimDriver(BaseDriver):
 
     # --- HTTP and WebSocket ------------------------------------------------------------------------------------
 
-    async def _serve_index(self, request: web.Request) -> web.FileResponse:
+    async def _serve_index(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._refusal(request, websocket=False)
+        if refusal:
+            return self._refuse(refusal)
         return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
-    async def _serve_socket(self, request: web.Request) -> web.WebSocketResponse:
+    def _refusal(self, request: web.Request, *, websocket: bool) -> str:
+        """Why ``request`` may not see the face ("" when it may): a foreign host name, origin or a wrong token."""
+        host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+        if not self._known_host(host.strip("[]")):
+            return f"unknown host name {host[:60]!r}"
+        origin = request.headers.get("Origin")
+        # Browsers always send Origin with a WebSocket; a client without one is no browser page (the token is
+        # what keeps those out).
+        if websocket and origin is not None and not self._origin_allowed(origin, request):
+            return f"origin {origin[:80]!r} is not allowed"
+        if self._token is not None:
+            given = request.query.get("token", "")
+            if not hmac.compare_digest(given.encode(), self._token.encode()):
+                return "missing or wrong token"
+        return ""
+
+    def _refuse(self, reason: str) -> web.Response:
+        self.refused += 1
+        self._drops.drop("simulator request", reason)
+        return web.Response(status=403, text=f"companion face simulator: refused ({reason})\n")
+
+    def _known_host(self, host: str) -> bool:
+        if is_loopback(host) or host in (self.config.host, socket.gethostname(), f"{socket.gethostname()}.local"):
+            return True
+        try:
+            ipaddress.ip_address(host)
+            return True  # an address literal cannot be rebound by DNS
+        except ValueError:
+            pass
+        return any(_origin_host(o) == host.lower() for o in self.config.allowed_origins)
+
+    def _origin_allowed(self, origin: str, request: web.Request) -> bool:
+        if "*" in self.config.allowed_origins:
+            return True
+        own = f"{request.scheme}://{request.host}".lower()
+        return origin.lower() == own or origin.lower() in (o.lower().rstrip("/") for o in self.config.allowed_origins)
+
+    async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._refusal(request, websocket=True)
+        if refusal:
+            return self._refuse(refusal)
         # No compression: frames are small and 60 deflates a second per tab would cost a 2-core robot real CPU.
-        ws = web.WebSocketResponse(timeout=CLOSE_TIMEOUT_S, compress=False, max_msg_size=64 * 1024, heartbeat=10.0)
+        ws = web.WebSocketResponse(
+            timeout=CLOSE_TIMEOUT_S, compress=False, max_msg_size=MAX_PAGE_MESSAGE, heartbeat=10.0
+        )
         await ws.prepare(request)
         client = _Client(ws, self._frame_seq)
         client.queue(_Queued(text=self._hello()))
@@ -347,14 +467,10 @@ class SimDriver(BaseDriver):
 
     def _on_page_message(self, client: _Client, text: str) -> None:
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("t") != "ping":
-                raise ValueError("not a ping")
-            page_ms = float(data["c"])
-            if not math.isfinite(page_ms):
-                raise ValueError("ping time is not finite")
-        except (ValueError, TypeError, KeyError):
+            page_ms = decode_page_message(text)
+        except ProtocolError as error:
             self.stats.bad_messages += 1
+            self._drops.drop("simulator page message", error)
             return
         # Ahead of queued audio: a pong that waits in the queue only makes its round trip (and error) larger.
         client.queue(_Queued(pong_of=page_ms), first=True)

@@ -24,6 +24,7 @@ from companion.core.errors import BrokerUnreachableError, CompanionError, Config
 from companion.core.mqtt import MqttLink
 from companion.face.channels import SPEC_BY_NAME, ChannelSpec
 from companion.face.config import DriverConfig
+from companion.face.controller.jitter import Insert
 from companion.face.controller.rig import Rig, load_rig, packaged_rig
 from companion.face.controller.safety import Stop
 from companion.face.controller.service import FaceController, FacePipeline
@@ -42,7 +43,7 @@ from companion.face.protocol import (
     encode_status,
     values_from_mapping,
 )
-from tests.support.broker import Broker, free_port
+from tests.support.broker import Broker, free_port, start_mosquitto
 
 T0 = 1_700_000_000_000.0
 SAMPLE = packaged_rig("sample")
@@ -133,8 +134,10 @@ def test_malformed_payloads_are_counted_and_dropped() -> None:
     assert pipeline.on_command(b'{"cmd": "explode"}', T0) is None
     assert not pipeline.on_layout(b'{"channels": 3}')
     pipeline.on_agent_status(b'{"state": "sleeping"}', T0)
-    assert pipeline.stats.malformed == 9
+    assert pipeline.stats.malformed == 8
+    assert pipeline.stats.frames_unknown_layout == 1 and pipeline.stats.layout_wanted == 12345  # asked for
     assert pipeline.stats.frames_received == 0
+    assert pipeline.stats.last_error.startswith("agent status:")
     ticks = _run(pipeline, T0, T0 + 500, {"jawOpen": 1.0})  # and the next good frames play
     assert _shown(ticks[-1], "jawOpen") == 1.0
 
@@ -152,19 +155,48 @@ def test_frames_decode_against_the_announced_layout() -> None:
     pipeline = _pipeline()
     layout = ChannelLayout((SPEC_BY_NAME["headYaw"], SPEC_BY_NAME["jawOpen"], ChannelSpec("ears", 0, 1, 0, "c")))
     frame = Frame(1, 1, T0 + 150, np.array([10.0, 0.5, 1.0], dtype=np.float32), layout_id=layout.layout_id)
-    assert pipeline.on_frame(encode_frame(frame), T0) is None  # not announced yet: malformed
+    assert pipeline.on_frame(encode_frame(frame), T0) is None  # not announced yet: dropped, and asked for
+    assert pipeline.stats.layout_wanted == layout.layout_id and pipeline.stats.frames_unknown_layout == 1
     assert pipeline.on_layout(layout.to_json(60, "binary"))
-    assert pipeline.stats.layout_id == layout.layout_id
+    assert pipeline.stats.layout_id == layout.layout_id and pipeline.stats.layout_wanted == 0
     values = np.array([10.0, 0.5, 1.0], dtype=np.float32)
     for i in range(40):  # binary and JSON frames alternate; both are decoded against the announced layout
         t = T0 + 10 * i
         frame = Frame(i, 1, t + 150, values, layout_id=layout.layout_id)
         pipeline.on_frame(encode_frame(frame) if i % 2 else encode_frame_json(frame, layout), t)
         tick = pipeline.tick(t)
-    assert pipeline.stats.frames_received == 40 and pipeline.stats.malformed == 1
+    assert pipeline.stats.frames_received == 40 and pipeline.stats.malformed == 0
     assert _shown(tick, "headYaw") == 10.0 and _shown(tick, "jawOpen") == 0.5  # re-ordered by name
-    # A default-layout frame is now the wrong layout.
-    assert pipeline.on_frame(_frame(99, T0 + 600, {"jawOpen": 1.0}), T0 + 400) is None
+    # A default-layout frame carries the default layout's id, which a receiver always knows.
+    assert pipeline.on_frame(_frame(99, T0 + 600, {"jawOpen": 1.0}), T0 + 400) is Insert.ADDED
+
+
+def test_a_bogus_retained_layout_does_not_disable_the_face() -> None:
+    """A stranger's layout (retained, so also seen again after a restart) only adds a layout to the book: frames
+    carry their layout's id and keep decoding against the real one."""
+    bogus = ChannelLayout((ChannelSpec("tentacle", 0, 1, 0, "c"),)).to_json(60, "binary")
+    for restart in range(2):
+        pipeline = _pipeline()
+        assert pipeline.on_layout(bogus)  # a well-formed announcement, delivered first (retained)
+        ticks = _run(pipeline, T0, T0 + 500, {"jawOpen": 1.0})
+        assert _shown(ticks[-1], "jawOpen") == 1.0, restart
+        assert pipeline.stats.malformed == 0 and pipeline.stats.frames_unknown_layout == 0
+
+
+def test_frames_of_an_unannounced_layout_play_once_the_agent_announces_it() -> None:
+    pipeline = _pipeline()
+    layout = ChannelLayout((SPEC_BY_NAME["jawOpen"], SPEC_BY_NAME["mouthSmileLeft"]))
+    values = np.array([1.0, 0.5], dtype=np.float32)
+    shown = []
+    for i in range(60):
+        t = T0 + 10 * i
+        if i == 20:  # the controller asked (layout_wanted); the agent answers with its layout
+            assert pipeline.stats.layout_wanted == layout.layout_id
+            assert pipeline.on_layout(layout.to_json(60, "binary"))
+        pipeline.on_frame(encode_frame(Frame(i, 1, t + 150, values, layout_id=layout.layout_id)), t)
+        shown.append(_shown(pipeline.tick(t), "jawOpen"))
+    assert pipeline.stats.frames_unknown_layout == 20 and pipeline.stats.layout_wanted == 0
+    assert shown[19] == 0.0 and shown[-1] == 1.0
 
 
 def test_late_frames_are_counted() -> None:
@@ -382,10 +414,12 @@ async def test_malformed_payloads_do_not_stop_the_service(broker: Broker, tmp_pa
     try:
         for topic, payload in bad:
             await agent.link.publish(topic, payload, qos=1)
-        await _wait_for(lambda: controller.stats.malformed == len(bad))
+        # The frame of a layout never announced is not malformed: it is dropped and its layout asked for.
+        await _wait_for(lambda: controller.stats.malformed == len(bad) - 1)
+        assert controller.stats.frames_unknown_layout == 1
         await agent.frames({"tongueOut": 1.0}, 40)
         await _wait_for(lambda: any(line["channels"].get("tongueOut") == 1.0 for line in _log_lines(driver.path)))
-        assert controller.stats.malformed == len(bad)
+        assert controller.stats.malformed == len(bad) - 1
     finally:
         await agent.link.stop()
         await controller.stop()
@@ -501,10 +535,12 @@ def _write_config(path: Path, broker_url: str, robot_id: str, log_path: Path, fa
     return path
 
 
-async def _spawn(tmp_path: Path, broker_url: str, robot_id: str, fallback: bool = True) -> asyncio.subprocess.Process:
+async def _spawn(
+    tmp_path: Path, broker_url: str, robot_id: str, *extra: str, fallback: bool = True
+) -> asyncio.subprocess.Process:
     config = _write_config(tmp_path / "config.yaml", broker_url, robot_id, tmp_path / "cfg-log.jsonl", fallback)
     return await asyncio.create_subprocess_exec(
-        *_cli(), "face", "-c", str(config), "--driver", "log", "--log", str(tmp_path / "face.jsonl"),
+        *_cli(), "face", "-c", str(config), "--driver", "log", "--log", str(tmp_path / "face.jsonl"), *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
         env={**os.environ, "COMPANION_BROKER": ""},
     )  # fmt: skip
@@ -550,12 +586,45 @@ async def test_cli_last_will_on_abrupt_death_and_clean_exit_on_sigterm(broker: B
 
 
 @pytest.mark.integration
-async def test_cli_unreachable_broker_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
+async def test_cli_unreachable_broker_with_fail_fast_exits_non_zero_with_a_clear_message(tmp_path: Path) -> None:
     # Without the embedded fallback (with it, `companion face` starts a broker itself, as the agent does).
-    process = await _spawn(tmp_path, f"mqtt://127.0.0.1:{free_port()}", "nobroker", fallback=False)
+    process = await _spawn(tmp_path, f"mqtt://127.0.0.1:{free_port()}", "nobroker", "--fail-fast", fallback=False)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == BrokerUnreachableError.exit_code
     assert b"no MQTT broker answers" in stderr and b"Traceback" not in stderr
+
+
+@pytest.mark.integration
+async def test_cli_waits_for_a_broker_that_starts_later(tmp_path: Path) -> None:
+    """A robot that boots in the wrong order: the controller is up first, says what it waits for, rests at
+    neutral, and is online once the broker starts."""
+    port = free_port()
+    robot_id = f"t{uuid.uuid4().hex[:8]}"
+    process = await _spawn(tmp_path, f"mqtt://127.0.0.1:{port}", robot_id, fallback=False)
+    started: Broker | None = None
+    try:
+        assert process.stderr is not None and process.stdout is not None
+        line = await asyncio.wait_for(process.stderr.readline(), 30)
+        assert b"waiting for the MQTT broker" in line and b"mqtt://127.0.0.1" in line
+        await asyncio.sleep(1.0)  # still waiting, not exited
+        assert process.returncode is None
+        started = start_mosquitto(tmp_path, port=port)
+        watcher, statuses = await _watch_status(started, Topics(robot_id))
+        try:
+            ready = await asyncio.wait_for(process.stdout.readline(), 30)
+            assert b"face log at" in ready
+            await _wait_for(lambda: statuses and statuses[-1]["state"] == "online")
+        finally:
+            await watcher.stop()
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+        assert _log_lines(tmp_path / "face.jsonl"), "the face was driven (at neutral) while waiting"
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if started is not None:
+            started.stop()
 
 
 def test_registry_builds_drivers_by_name_and_suggests_on_typos(tmp_path: Path) -> None:
@@ -608,6 +677,6 @@ async def test_the_controller_logs_the_agent_coming_and_going(tmp_path: Path, ca
         controller._on_message(topic, encode_status("online"))
         controller._on_message(topic, encode_status("online"))  # a refresh: said once
         controller._on_message(topic, encode_status("offline", reason="connection lost"))
-    assert "agent online on companion/r1/agent/status" in caplog.text
+    assert "agent online" in caplog.text
     assert "agent offline (connection lost)" in caplog.text
     assert caplog.text.count("agent online") == 1 and seen == [True, False]

@@ -20,6 +20,7 @@ from companion.face.protocol import (
     DEFAULT_LAYOUT,
     FLAG_END_OF_UTTERANCE,
     FRAME_HEADER,
+    PROTOCOL_REVISION,
     PROTOCOL_VERSION,
     ChannelLayout,
     Command,
@@ -82,6 +83,8 @@ def header_format(after: str) -> tuple[str, int]:
 
 def test_version() -> None:
     assert re.search(r"This is version \*\*(\d+)\*\*", SPEC)[1] == str(PROTOCOL_VERSION)  # type: ignore[index]
+    assert re.search(r"This text is revision \*\*([\d.]+)\*\*", SPEC)[1] == PROTOCOL_REVISION  # type: ignore[index]
+    assert PROTOCOL_REVISION in {row[0] for row in table("revision")}
 
 
 def test_topics_table_matches_topics() -> None:
@@ -151,7 +154,7 @@ def test_frame_examples_decode_to_the_same_frame_and_re_encode_exactly() -> None
     [
         (lambda b: b[:20], "shorter than its 24-byte header"),
         (lambda b: b"\x02" + b[1:], "unsupported frame version"),
-        (lambda b: b[:4] + b"\x00\x00\x00\x00" + b[8:], "not the announced layout"),
+        (lambda b: b[:4] + b"\x00\x00\x00\x00" + b[8:], "not an announced layout"),
         (lambda b: b[:2] + b"\x02\x00" + b[4:], "channels, layout has"),
         (lambda b: b + b"\x00\x00", "does not match"),
         (lambda b: b[:-2] + b"\x00\x7c", "not a finite number"),  # float16 infinity

@@ -560,6 +560,8 @@ function onAudio(buffer) {
 function connect() {
   const url = new URL("ws", location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const token = new URLSearchParams(location.search).get("token");
+  url.search = token ? `?token=${encodeURIComponent(token)}` : ""; // the simulator's access token, when it has one
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   const timers = [];

@@ -127,7 +127,8 @@ async def test_the_robot_works_over_tls_and_loopback_with_its_own_users(
             await asyncio.sleep(0.01)
         await wait_for(lambda: controller.stats.frames_received >= 30 and controller.stats.following)
         assert controller.stats.agent == "online"
-        lines = [json.loads(x) for x in controller.driver.path.read_text().splitlines()[:-1]]  # type: ignore[attr-defined]
+        written = controller.driver.path.read_text().split("\n")[:-1]  # type: ignore[attr-defined]  # complete lines
+        lines = [json.loads(x) for x in written]
         assert any(abs(line["channels"].get("jawOpen", 0.0) - 0.8) < 0.01 for line in lines)
     finally:
         await agent.stop()
@@ -190,7 +191,7 @@ async def test_plain_mqtt_to_the_tls_port_says_what_to_try(secure: SecureBroker)
         await MqttLink.for_broker(broker, name="plain").connect()
 
 
-def test_the_shipped_acl_lets_the_agent_read_its_commands_and_the_operator_send_them() -> None:
+async def test_the_shipped_acl_lets_the_agent_read_its_commands_and_the_operator_send_them() -> None:
     """The agent command topic (wave 2): only the operator writes it, the agent reads it."""
     acl = (Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "acl").read_text()
     blocks = {b.split("\n", 1)[0]: b for b in acl.split("\nuser ")[1:]}

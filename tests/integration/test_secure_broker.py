@@ -12,7 +12,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,13 +188,3 @@ async def test_plain_mqtt_to_the_tls_port_says_what_to_try(secure: SecureBroker)
     broker.password_file = secure.password_file("operator")
     with pytest.raises(BrokerUnreachableError, match="mqtts://"):
         await MqttLink.for_broker(broker, name="plain").connect()
-
-
-async def test_the_shipped_acl_lets_the_agent_read_its_commands_and_the_operator_send_them() -> None:
-    """The agent command topic (wave 2): only the operator writes it, the agent reads it."""
-    acl = (Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "acl").read_text()
-    blocks = {b.split("\n", 1)[0]: b for b in acl.split("\nuser ")[1:]}
-    assert "topic write companion/+/agent/command" in blocks["operator"]
-    assert "topic read companion/companion/agent/command" in blocks["companion-agent"]
-    assert "agent/command" not in blocks["companion-face"]
-    assert not any("face/" in line and "write" in line for line in blocks["operator"].splitlines())

@@ -97,10 +97,11 @@ class ConversationSession:
         self.events = events or EventBus()
         self.persona = config.active_persona
         self.turn_config = config.turn_taking_for(self.persona)
-        self.context = DialogueContext(self.persona, emotion_inference=config.emotion_inference_enabled)
+        self.context = self._new_context()
         self.metrics = parts.metrics
         llm_step = LlmStep(parts.llm, config.models.llm, on_error=self._on_llm_error)
-        self.chain = PolicyChain(parts.safety or SafetyStep(config.safety), parts.plugins, llm_step)
+        safety = parts.safety or SafetyStep(config.safety)
+        self.chain = PolicyChain(safety, parts.plugins, llm_step, plugin_timeout_s=config.plugins.timeout_s)
         self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate, listener=_PlayoutEvents(self.events))
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
         self.face = AgentFace(animator, parts.publisher)
@@ -191,12 +192,17 @@ class ConversationSession:
     # --- typed input ------------------------------------------------------------------------------------------
 
     async def greet(self) -> ReplyFinished | None:
-        if not self.persona.greeting:
+        """Open the conversation: a plugin's opening (a lesson's intro and first question), else the greeting."""
+        answer = await self.chain.opening(self.context)
+        remember = answer is not None  # a plugin's opening is part of the conversation ("repeat that" works)
+        if answer is None and self.persona.greeting:
+            answer = fixed_reply(self.persona.greeting, "greeting")
+        if answer is None:
             return None
         turn = UserTurn(next(self._turn_ids), "", "text", self.clock.now())
         timings = TurnTimings(turn.turn_id, end_of_speech=turn.t, transcript_final=turn.t)
-        answer = fixed_reply(self.persona.greeting, "greeting")
-        return await self._run_to_end(self._track(self.responder.start(turn, timings, answer=answer, remember=False)))
+        reply = self.responder.start(turn, timings, answer=answer, remember=remember)
+        return await self._run_to_end(self._track(reply))
 
     async def say(self, text: str) -> ReplyFinished:
         """A typed turn: answered at once (it interrupts a reply still playing), returns when the reply ends."""
@@ -371,7 +377,7 @@ class ConversationSession:
         sessions = self.config.sessions
         if change.change == "arrived":
             self.new_visitor("arrived")
-            if sessions.greet_on_arrival and self.persona.greeting:
+            if sessions.greet_on_arrival:
                 self._greetings.spawn(self.greet(), "greeting")
         elif change.change == "left" and sessions.end_when_visitor_leaves:
             self._end_visitor_session("left")
@@ -379,7 +385,7 @@ class ConversationSession:
 
     def _start_visitor_session(self, reason: str) -> None:
         self.visitor = next(self._visitors)
-        self.context = DialogueContext(self.persona, emotion_inference=self.config.emotion_inference_enabled)
+        self.context = self._new_context()
         self.responder.context = self.context
         self.follower.mirror.reset()
         self.events.emit(VisitorSession(self.clock.now(), "started", self.visitor, reason))
@@ -398,8 +404,19 @@ class ConversationSession:
         if callable(forget):
             forget()  # the model's cache of this conversation
         self.context.visitor = None
+        self._cancellations.spawn(self.chain.visitor_left(self.context), "plugins-visitor-left")
         self.events.emit(VisitorSession(now, "ended", self.visitor, reason))
         self.visitor = 0
+
+    def _new_context(self) -> DialogueContext:
+        """A fresh conversation: nothing of the last visitor's, the session's clock and events for plugins."""
+        return DialogueContext(
+            self.persona,
+            emotion_inference=self.config.emotion_inference_enabled,
+            config=self.config,
+            emit=self.events.emit,
+            now=self.clock.now,
+        )
 
     def _greetings_cancel(self) -> None:
         if len(self._greetings):

@@ -36,7 +36,7 @@ async def run_check(args: argparse.Namespace) -> int:
     persona = f"persona '{config.persona}' ({config.active_persona.name})"
     print(f"{OK} config {choice.path} (from {choice.origin}): {persona}, robot {config.robot.id}")
     try:
-        plugins = load_plugins(config.active_persona.plugins, where=f"personas.{config.persona}.plugins")
+        plugins = load_plugins(config.active_persona.plugins, where=f"personas.{config.persona}.plugins", strict=True)
         names = ", ".join(p.name for p in plugins) or "none"
         print(f"{OK} plugins: {names} (crisis safety always runs first)")
     except CompanionError as error:

@@ -195,6 +195,21 @@ class SessionsConfig(Section):
     end_when_visitor_leaves: bool = Field(True, description="a visitor who left takes their conversation with them")
 
 
+class PluginsConfig(Section):
+    """How plugins are called (docs/PLUGINS.md)."""
+
+    timeout_s: float = Field(
+        2.0, gt=0, le=60, description="a plugin hook that takes longer is stopped; the turn goes on"
+    )
+
+
+class LessonsConfig(Section):
+    """Lessons (docs/LESSONS.md): where to find them, and one to start with every visitor."""
+
+    folders: list[Path] = Field(default_factory=list, description="folders of lesson files, before the built-in ones")
+    start: str | None = Field(None, description="give this lesson to every visitor (also --lesson NAME)")
+
+
 class Persona(Section):
     name: str
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
@@ -222,6 +237,8 @@ class Config(Section):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     mirror: MirrorConfig = Field(default_factory=MirrorConfig)
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
+    plugins: PluginsConfig = Field(default_factory=PluginsConfig)
+    lessons: LessonsConfig = Field(default_factory=LessonsConfig)
     persona: str = Field(..., description="the key of the active persona in `personas`")
     personas: dict[str, Persona] = Field(..., min_length=1)
 

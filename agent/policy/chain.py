@@ -1,4 +1,11 @@
-"""Runs a user turn through safety, then the active plugins, then the language model."""
+"""Runs a user turn through safety, then the active plugins, then the language model.
+
+Plugins are called through ``call_hook``: a timeout per call, one clear log line for a failure, a timeout, a wrong
+return type or a blocking plugin, and the turn goes on (next plugin, then the model). Plugins see a read-only view
+of the context (``DialogueContext.for_plugins``): a copy of the persona and the history, so no plugin can rewrite
+the system prompt or the past. Besides ``on_turn``, a plugin may define the optional hooks ``opening`` (what to say
+when a conversation starts, instead of the persona's greeting) and ``visitor_left`` (the conversation is over).
+"""
 
 from __future__ import annotations
 
@@ -6,42 +13,91 @@ import logging
 from collections.abc import Sequence
 
 from companion.agent.policy.llm_step import LlmStep
+from companion.agent.policy.plugin_calls import PluginFaults, call_hook
 from companion.agent.policy.safety import SafetyStep
 from companion.agent.policy.types import DialogueContext, Plugin, PolicyStep, Reply, UserTurn
 
 log = logging.getLogger(__name__)
 
+DEFAULT_PLUGIN_TIMEOUT_S = 2.0
+_REPLY_OR_NONE = (Reply, type(None))
+
 
 class PolicyChain:
-    def __init__(self, safety: SafetyStep, plugins: Sequence[Plugin], final: LlmStep | PolicyStep) -> None:
+    def __init__(
+        self,
+        safety: SafetyStep,
+        plugins: Sequence[Plugin],
+        final: LlmStep | PolicyStep,
+        *,
+        plugin_timeout_s: float = DEFAULT_PLUGIN_TIMEOUT_S,
+    ) -> None:
         # Safety is a required argument and always runs first: no config, persona or plugin can remove it.
         self.safety = safety
         self.plugins = list(plugins)
         self.final = final
-        self.plugin_errors = 0
-        self._failed_plugins: set[str] = set()
+        self.plugin_timeout_s = plugin_timeout_s
+        self.faults = PluginFaults()
+
+    @property
+    def plugin_errors(self) -> int:
+        return self.faults.total
 
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
         reply = await self.safety.respond(turn, context)
         if reply is not None:
             return reply
         if not context.crisis_active:
+            view = context.for_plugins()
             for plugin in self.plugins:
-                try:
-                    reply = await plugin.on_turn(turn, context)
-                except Exception as error:
-                    # A broken plugin must not silence the robot: log it and let the next step answer. The
-                    # traceback (for its author) once per plugin; later failures in one line each.
-                    self.plugin_errors += 1
-                    if plugin.name not in self._failed_plugins:
-                        self._failed_plugins.add(plugin.name)
-                        log.exception("plugin %r failed on turn %d", plugin.name, turn.turn_id)
-                    else:
-                        log.warning("plugin %r failed on turn %d: %s", plugin.name, turn.turn_id, error)
-                    continue
-                if reply is not None:
+                ok, reply = await call_hook(
+                    plugin.name,
+                    "on_turn",
+                    plugin.on_turn(turn, view),
+                    timeout_s=self.plugin_timeout_s,
+                    expected=_REPLY_OR_NONE,
+                    faults=self.faults,
+                    what=f"turn {turn.turn_id}",
+                )
+                if ok and reply is not None:
                     return reply
         reply = await self.final.respond(turn, context)
         if reply is None:
             raise RuntimeError("the final policy step must always reply")
         return reply
+
+    async def opening(self, context: DialogueContext) -> Reply | None:
+        """The first plugin's ``opening`` reply for a new conversation (a lesson's intro), or None."""
+        if context.crisis_active:
+            return None
+        view = context.for_plugins()
+        for plugin in self.plugins:
+            hook = getattr(plugin, "opening", None)
+            if hook is None:
+                continue
+            ok, reply = await call_hook(
+                plugin.name,
+                "opening",
+                hook(view),
+                timeout_s=self.plugin_timeout_s,
+                expected=_REPLY_OR_NONE,
+                faults=self.faults,
+            )
+            if ok and reply is not None:
+                return reply
+        return None
+
+    async def visitor_left(self, context: DialogueContext) -> None:
+        """Tells every plugin with a ``visitor_left`` hook that this conversation is over (its state goes next)."""
+        view = context.for_plugins()
+        for plugin in self.plugins:
+            hook = getattr(plugin, "visitor_left", None)
+            if hook is not None:
+                await call_hook(
+                    plugin.name,
+                    "visitor_left",
+                    hook(view),
+                    timeout_s=self.plugin_timeout_s,
+                    expected=(type(None),),
+                    faults=self.faults,
+                )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from companion.agent.policy.types import PLUGINS, Plugin
 from companion.core.errors import CompanionError, ConfigError
 
+log = logging.getLogger(__name__)
 
-def load_plugins(names: Sequence[str], where: str = "persona plugins") -> list[Plugin]:
-    """Instantiate plugins by name; an unknown name is a ConfigError with a suggestion."""
+
+def load_plugins(names: Sequence[str], where: str = "persona plugins", *, strict: bool = False) -> list[Plugin]:
+    """Instantiate plugins by name. An unknown name is a ConfigError with a suggestion (a typo in the config). A
+    plugin whose constructor fails, or that is not a plugin, is one error line naming it and the robot runs
+    without it; ``strict`` (``companion check``) raises a CompanionError instead."""
     plugins: list[Plugin] = []
     for index, name in enumerate(names):
         try:
@@ -18,9 +23,13 @@ def load_plugins(names: Sequence[str], where: str = "persona plugins") -> list[P
             raise ConfigError(f"{where}[{index}]: {error.message}", error.hint) from None
         try:
             created = factory()
+            problem = None if isinstance(created, Plugin) else "is not a plugin (it needs `name` and `on_turn`)"
         except Exception as error:
-            raise CompanionError(f"{where}[{index}]: plugin {name!r} failed to start: {error}") from None
-        if not isinstance(created, Plugin):
-            raise ConfigError(f"{where}[{index}]: '{name}' is not a plugin (it needs `name` and `on_turn`)")
+            problem = f"failed to start: {type(error).__name__}: {error}"
+        if problem is not None:
+            if strict:
+                raise CompanionError(f"{where}[{index}]: plugin {name!r} {problem}")
+            log.error("%s[%d]: plugin %r %s; the robot runs without it", where, index, name, problem)
+            continue
         plugins.append(created)
     return plugins

@@ -6,11 +6,14 @@ are found by name in the ``companion.plugins`` entry-point group (``PLUGINS``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from companion.agent.config.schema import Persona
+from companion.agent.config.schema import Config, Persona
+from companion.agent.events import Event
 from companion.agent.safety.context import TurnMemory
 from companion.core.registry import BackendKind
 from companion.face.emotions import EmotionState
@@ -46,6 +49,19 @@ class DialogueContext:
     plugin_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # each plugin's own scratch space
     # The crisis detector's memory of this conversation's last turns (evidence only, no text): the safety step's.
     safety_memory: TurnMemory = field(default_factory=TurnMemory, repr=False)
+    config: Config | None = field(default=None, repr=False)  # plugins get a copy: changing it changes nothing
+    emit: Callable[[Event], None] = field(default=lambda event: None, repr=False)  # report an event (--json)
+    now: Callable[[], float] = field(default=time.monotonic, repr=False)  # the session's loop clock, for events
+
+    def for_plugins(self) -> DialogueContext:
+        """What plugins see: the same conversation, with copies of the persona, config and history, so a plugin
+        cannot rewrite the system prompt, the settings or the past. ``plugin_state`` is shared (it is theirs)."""
+        return dataclasses.replace(
+            self,
+            persona=self.persona.model_copy(deep=True),
+            config=None if self.config is None else self.config.model_copy(deep=True),
+            history=list(self.history),
+        )
 
     def last_reply(self) -> Exchange | None:
         return self.history[-1] if self.history else None
@@ -84,6 +100,10 @@ PLUGINS = BackendKind("companion.plugins", "plugin")
 
 @runtime_checkable
 class Plugin(Protocol):
+    """A plugin: a ``name`` and ``on_turn``. Optional hooks, found by name when defined (docs/PLUGINS.md):
+    ``async def opening(self, context) -> Reply | None`` (a new conversation starts: say this instead of the
+    persona's greeting) and ``async def visitor_left(self, context) -> None`` (the conversation is over)."""
+
     name: str
 
     async def on_turn(self, turn: UserTurn, context: DialogueContext) -> Reply | None:

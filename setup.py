@@ -30,6 +30,8 @@ PACKAGES, PACKAGE_DIR = _packages()
 # Folders of data files inside a package are packages to setuptools too (it warns otherwise).
 PACKAGES.append("companion.face.web.static")
 PACKAGE_DIR["companion.face.web.static"] = "face/web/static"
+PACKAGES.append("companion.plugins.lessons.content")
+PACKAGE_DIR["companion.plugins.lessons.content"] = "plugins/lessons/content"
 
 setup(
     packages=PACKAGES,
@@ -37,6 +39,7 @@ setup(
     package_data={
         "companion.face.web.static": ["*"],
         "companion.face.rigs": ["*.yaml"],
+        "companion.plugins.lessons.content": ["*.yaml"],
     },
     include_package_data=True,
 )

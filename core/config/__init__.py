@@ -3,18 +3,27 @@ name the file, the line and the key. Each package owns its own sections (``face.
 the agent's root config composes them.
 """
 
-from companion.core.config.loader import backend_sections, load_config, parse_yaml_with_lines
-from companion.core.config.section import BackendSection, Section, resolve_paths
+from companion.core.config.loader import (
+    backend_sections,
+    load_config,
+    located,
+    parse_yaml_with_lines,
+    validate_with_lines,
+)
+from companion.core.config.section import BackendSection, ProblemAt, Section, resolve_paths
 from companion.core.config.shared import SHARED_ENV_OVERRIDES, BrokerConfig, RobotConfig
 
 __all__ = [
     "SHARED_ENV_OVERRIDES",
     "BackendSection",
     "BrokerConfig",
+    "ProblemAt",
     "RobotConfig",
     "Section",
     "backend_sections",
     "load_config",
+    "located",
     "parse_yaml_with_lines",
     "resolve_paths",
+    "validate_with_lines",
 ]

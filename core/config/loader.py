@@ -19,7 +19,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from companion.core.config.section import BackendSection, resolve_paths
+from companion.core.config.section import BackendSection, ProblemAt, resolve_paths
 from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
@@ -53,10 +53,7 @@ def load_config(
             _set_path(data, key_path, value)
             where[key_path] = f"environment variable {variable}"
 
-    try:
-        config = schema.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(error, path, where, schema)) from None
+    config = validate_with_lines(data, where, path, schema)
     _bind_backends(config, path, where)
     resolve_paths(config, path.resolve().parent)
     return config
@@ -99,8 +96,15 @@ def backend_sections(model: BaseModel, loc: KeyPath = ()) -> Iterator[tuple[KeyP
                     yield from backend_sections(item, (*loc, name, key))
 
 
-def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[KeyPath, str]]:
-    """The YAML document as plain data, and ``key path -> "line N"`` for every key and item in it."""
+def parse_yaml_with_lines(
+    text: str,
+    path: Path,
+    *,
+    what: str = "config file",
+    empty_hint: str | None = "start from the repository's config.yaml",
+) -> tuple[dict[str, Any], dict[KeyPath, str]]:
+    """The YAML document as plain data, and ``key path -> "line N"`` for every key and item in it.
+    ``what`` names the kind of file in messages ("lesson file")."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -111,9 +115,9 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: YAML error: {error}") from None
     if root is None:
-        raise ConfigError(f"{path}: the config file is empty", "start from the repository's config.yaml")
+        raise ConfigError(f"{path}: the {what} is empty", empty_hint)
     if not isinstance(root, yaml.MappingNode):
-        raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of sections")
+        raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of keys")
 
     where: dict[KeyPath, str] = {}
     _record_lines(root, (), where, path)
@@ -154,10 +158,22 @@ def _dotted(key_path: KeyPath) -> str:
     return out or "(top level)"
 
 
-def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str], schema: type[BaseModel]) -> str:
-    count = error.error_count()
-    lines = [f"{path}: invalid configuration ({count} problem{'s' * (count > 1)}):"]
-    return "\n".join([*lines, *_problems(error, path, where, schema)])
+def validate_with_lines(
+    data: Any, where: dict[KeyPath, str], path: Path, schema: type[M], *, what: str = "configuration"
+) -> M:
+    """``schema.model_validate(data)``, or a ``ConfigError`` listing every problem as ``file:line: key: message``.
+    A validator that raises ``ProblemAt`` points the message at the key it names."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        count = error.error_count()
+        heading = f"{path}: invalid {what} ({count} problem{'s' * (count > 1)}):"
+        raise ConfigError("\n".join([heading, *_problems(error, path, where, schema)])) from None
+
+
+def located(path: Path, where: dict[KeyPath, str], key_path: KeyPath, message: str) -> str:
+    """One problem line, ``  file:line: key.path: message``, for checks made outside pydantic."""
+    return f"  {path}:{_nearest_place(key_path, where)}: {_dotted(key_path)}: {message}"
 
 
 def _problems(
@@ -172,6 +188,9 @@ def _problems(
     lines: list[str] = []
     for problem in error.errors():
         inner: KeyPath = tuple(problem["loc"])
+        cause = (problem.get("ctx") or {}).get("error")
+        if isinstance(cause, ProblemAt):
+            inner = (*inner, *cause.at)
         loc = (*prefix, *inner)
         place = _nearest_place(loc, where)
         dotted = _dotted(loc)

@@ -201,6 +201,8 @@ def _problems(
                 message += f" (did you mean '{suggestion}'?)"
         elif problem["type"] == "missing":
             message = "required key is missing"
+        elif isinstance(cause, ProblemAt):
+            message = str(cause)  # says what it found itself: the input here is the whole mapping
         else:
             message = f"{_plain(problem['msg'])}; got {_show(problem.get('input'))}"
         lines.append(f"  {path}:{place}: {dotted}: {message}")

@@ -10,14 +10,14 @@ from companion.core.config.loader import (
     parse_yaml_with_lines,
     validate_with_lines,
 )
-from companion.core.config.section import BackendSection, ProblemAt, Section, resolve_paths
+from companion.core.config.section import BackendSection, KeyProblemError, Section, resolve_paths
 from companion.core.config.shared import SHARED_ENV_OVERRIDES, BrokerConfig, RobotConfig
 
 __all__ = [
     "SHARED_ENV_OVERRIDES",
     "BackendSection",
     "BrokerConfig",
-    "ProblemAt",
+    "KeyProblemError",
     "RobotConfig",
     "Section",
     "backend_sections",

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from companion.core.config.section import BackendSection, ProblemAt, resolve_paths
+from companion.core.config.section import BackendSection, KeyProblemError, resolve_paths
 from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
@@ -162,7 +162,7 @@ def validate_with_lines(
     data: Any, where: dict[KeyPath, str], path: Path, schema: type[M], *, what: str = "configuration"
 ) -> M:
     """``schema.model_validate(data)``, or a ``ConfigError`` listing every problem as ``file:line: key: message``.
-    A validator that raises ``ProblemAt`` points the message at the key it names."""
+    A validator that raises ``KeyProblemError`` points the message at the key it names."""
     try:
         return schema.model_validate(data)
     except ValidationError as error:
@@ -189,7 +189,7 @@ def _problems(
     for problem in error.errors():
         inner: KeyPath = tuple(problem["loc"])
         cause = (problem.get("ctx") or {}).get("error")
-        if isinstance(cause, ProblemAt):
+        if isinstance(cause, KeyProblemError):
             inner = (*inner, *cause.at)
         loc = (*prefix, *inner)
         place = _nearest_place(loc, where)
@@ -201,7 +201,7 @@ def _problems(
                 message += f" (did you mean '{suggestion}'?)"
         elif problem["type"] == "missing":
             message = "required key is missing"
-        elif isinstance(cause, ProblemAt):
+        elif isinstance(cause, KeyProblemError):
             message = str(cause)  # says what it found itself: the input here is the whole mapping
         else:
             message = f"{_plain(problem['msg'])}; got {_show(problem.get('input'))}"

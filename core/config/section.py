@@ -20,7 +20,7 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class ProblemAt(ValueError):
+class KeyProblemError(ValueError):
     """Raised by a model validator to blame one key of the model (``at``, relative to it), so the loader's message
     names that key's line rather than the whole mapping's."""
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from companion.core.config import ProblemAt, Section
+from companion.core.config import KeyProblemError, Section
 from companion.plugins.lessons.choices import option_letter, option_words
 from companion.plugins.lessons.numbers import parse_number, read_numbers
 
@@ -78,7 +78,7 @@ class Question(Section):
     def _no_blank_lines(cls, value: list[str]) -> list[str]:
         for i, line in enumerate(value):
             if not line.strip():
-                raise ProblemAt((i,), "must not be blank")
+                raise KeyProblemError((i,), "must not be blank")
         return value
 
     @field_validator("answer")
@@ -107,7 +107,7 @@ class Question(Section):
         for key in sorted(self.model_fields_set):
             kinds = [kind for kind, keys in _KIND_KEYS.items() if key in keys]
             if kinds and self.kind not in kinds:
-                raise ProblemAt(
+                raise KeyProblemError(
                     (key,), f"'{key}' is only for {' and '.join(kinds)} questions (this is kind: {self.kind})"
                 )
         {"choice": self._check_choice, "number": self._check_number, "short": self._check_short}.get(
@@ -118,17 +118,17 @@ class Question(Section):
     def _check_choice(self) -> None:
         options = self.options
         if options is None:
-            raise ProblemAt((), "a choice question needs 'options' (a list of 2 to 8)")
+            raise KeyProblemError((), "a choice question needs 'options' (a list of 2 to 8)")
         if not 2 <= len(options) <= MAX_OPTIONS:
-            raise ProblemAt(("options",), f"give 2 to {MAX_OPTIONS} options; got {len(options)}")
+            raise KeyProblemError(("options",), f"give 2 to {MAX_OPTIONS} options; got {len(options)}")
         seen: dict[str, int] = {}
         for i, option in enumerate(options):
             said = " ".join(option_words(option))
             if not said:
-                raise ProblemAt(("options", i), "an option needs words a learner can say")
+                raise KeyProblemError(("options", i), "an option needs words a learner can say")
             if said in seen:
                 first = option_letter(seen[said])
-                raise ProblemAt(("options", i), f"reads the same as option {first} when spoken: {option!r}")
+                raise KeyProblemError(("options", i), f"reads the same as option {first} when spoken: {option!r}")
             seen[said] = i
         self._option = self._resolve_option(options)
 
@@ -149,7 +149,7 @@ class Question(Section):
                 return i
         letters = f"A-{option_letter(len(options) - 1)}"
         listed = ", ".join(f"{option_letter(i)}: {o}" for i, o in enumerate(options))
-        raise ProblemAt(
+        raise KeyProblemError(
             ("answer",), f"{answer!r} names no option; give a letter ({letters}) or an option's text ({listed})"
         )
 
@@ -160,7 +160,7 @@ class Question(Section):
         right = {" ".join(option_words(a)) for a in self.accepted}
         for i, wrong in enumerate(self.reject):
             if " ".join(option_words(wrong)) in right:
-                raise ProblemAt(("reject", i), f"{wrong!r} is also an accepted answer")
+                raise KeyProblemError(("reject", i), f"{wrong!r} is also an accepted answer")
 
     def _check_yes_no(self) -> None:
         pass  # checked by _answer_fits_kind

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from pydantic import Field, field_validator, model_validator
 
-from companion.core.config import ProblemAt, Section
+from companion.core.config import KeyProblemError, Section
 from companion.face.emotions import Emotion
 from companion.plugins.lessons.question import ID_PATTERN, Question
 
@@ -41,7 +41,9 @@ class Quiz(Section):
     @model_validator(mode="after")
     def _count_fits(self) -> Quiz:
         if self.count > len(self.questions):
-            raise ProblemAt(("count",), f"asks {self.count} questions but the pool holds only {len(self.questions)}")
+            raise KeyProblemError(
+                ("count",), f"asks {self.count} questions but the pool holds only {len(self.questions)}"
+            )
         return self
 
 
@@ -73,9 +75,9 @@ class Step(Section):
         given = [key for key in ("explain", "ask", "quiz") if getattr(self, key) is not None]
         if len(given) != 1:
             found = f"found {' and '.join(given)}" if given else "found none"
-            raise ProblemAt((), f"a step is exactly one of 'explain', 'ask' or 'quiz' ({found})")
+            raise KeyProblemError((), f"a step is exactly one of 'explain', 'ask' or 'quiz' ({found})")
         if self.emotion is not None and self.explain is None:
-            raise ProblemAt(("emotion",), "'emotion' goes with 'explain'")
+            raise KeyProblemError(("emotion",), "'emotion' goes with 'explain'")
         return self
 
 
@@ -129,7 +131,7 @@ class Lesson(Section):
             if question.id is None:
                 continue
             if question.id in seen:
-                raise ProblemAt(
+                raise KeyProblemError(
                     (*at, "id"), f"question id {question.id!r} is used twice (first at {_dotted(seen[question.id])})"
                 )
             seen[question.id] = at

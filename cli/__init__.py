@@ -19,7 +19,7 @@ from pathlib import Path
 from companion.agent.config import Config, load_config
 from companion.core.errors import CompanionError
 
-SUBCOMMANDS = ("chat", "run", "face", "perceive", "check", "models", "bench")
+SUBCOMMANDS = ("chat", "run", "face", "perceive", "check", "models", "bench", "lessons")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from companion.plugins.lessons.assessment import GAVE_UP, NOT_UNDERSTOOD, Assessment
-from companion.plugins.lessons.choices import option_letter, read_choice
+from companion.plugins.lessons.choices import read_choice, say_option
 from companion.plugins.lessons.numbers import read_numbers
 from companion.plugins.lessons.question import Question
 from companion.plugins.lessons.short import read_short
@@ -43,7 +43,7 @@ def _choice(question: Question, text: str, keep: set[str]) -> Assessment:
     if choice.index is None:
         return NOT_UNDERSTOOD
     correct = choice.index == question.correct_option
-    heard = f"option {option_letter(choice.index)}, {options[choice.index]}"
+    heard = "option " + say_option(choice.index, options[choice.index])
     return Assessment(correct=correct, understood=True, heard=heard, closeness=1.0 if correct else 0.0)
 
 

@@ -39,7 +39,7 @@ _HOMOPHONES = {"ay": "a", "bee": "b", "cee": "c", "see": "c", "sea": "c", "dee":
 _LETTER_KEYWORDS = {"option", "answer", "choice", "letter"}
 _NUMBER_KEYWORDS = {"option", "answer", "choice", "number", "num"}
 _FOLLOWERS = {"1", "one", "option", "answer", "choice"}
-_DETERMINERS = {"the", "this", "that", "which", "other", "another", "a", "an", "each", "any", "every", "same"}
+_DETERMINERS = {"the", "this", "that", "which", "other", "another", "each", "any", "every", "same"}
 _NOT_ONE = {"neither", "none", "both", "nor"}
 _ARTICLES = {"the", "a", "an"}
 _A_MAY_PRECEDE = {"or", "and", "i", "then", "please", "is", "right", "maybe", "probably", "perhaps"}
@@ -64,6 +64,12 @@ class _Mention:
 
 def option_letter(index: int) -> str:
     return LETTERS[index].upper()
+
+
+def say_option(index: int, option: str) -> str:
+    """An option as the robot says it: "B, Mercury"; a number option in words ("A, one half", not "A, 1/2")."""
+    said = read_numbers(option, percent=True) if parse_number(option) is not None else []
+    return f"{option_letter(index)}, {said[0].spoken() if len(said) == 1 else option}"
 
 
 def option_words(option: str) -> list[str]:
@@ -140,6 +146,9 @@ def _position_at(tokens: list[str], i: int, count: int, numeric: bool) -> _Menti
     for phrase in _SECOND_LAST:
         if tokens[i : i + len(phrase)] == phrase:
             return _Mention(_valid(count - 1, count), start, _follower(tokens, i + len(phrase)))
+    before = tokens[i - 1] if i > 0 else ""
+    if token in _ORDINALS and (before in ("a", "an") or before.isdigit()):
+        return None  # "a fifth", "2 3rd": a fraction, not a position
     if token in _ORDINALS:
         return _Mention(_valid(_ORDINALS[token], count), start, _follower(tokens, i + 1))
     if token in _LAST:
@@ -198,7 +207,8 @@ def _free_runs(taken: list[bool]) -> list[tuple[int, int]]:
 
 def _pronoun_one(tokens: list[str], i: int) -> bool:
     """ "this one", "the one with rings": "one" as a pronoun, not a number."""
-    return tokens[i] == "1" and i > 0 and tokens[i - 1] in _DETERMINERS
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    return tokens[i] == "1" and i > 0 and tokens[i - 1] in _DETERMINERS and after not in ("/", "over")
 
 
 def _letter_mentions(tokens: list[str], taken: list[bool], count: int) -> list[_Mention]:

@@ -42,7 +42,7 @@ class LessonFile:
 
 def builtin_folder() -> Path:
     """The folder of the lessons companion ships (solar-system, fractions)."""
-    return Path(str(resources.files("companion.plugins.lessons.content")))
+    return Path(str(resources.files("companion.plugins.lessons") / "content"))
 
 
 def load_lesson(path: str | Path) -> Lesson:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from companion.core.config import KeyProblemError, Section
-from companion.plugins.lessons.choices import option_letter, option_words
+from companion.plugins.lessons.choices import option_letter, option_words, say_option
 from companion.plugins.lessons.numbers import parse_number, read_numbers
 
 Kind = Literal["choice", "number", "short", "yesno"]
@@ -188,8 +188,7 @@ class Question(Section):
     def spoken_answer(self) -> str:
         """The right answer as the robot says it: "B, Mercury", "three quarters", "8 minutes", "yes"."""
         if self.kind == "choice":
-            index = self.correct_option
-            return f"{option_letter(index)}, {(self.options or [])[index]}"
+            return say_option(self.correct_option, (self.options or [])[self.correct_option])
         if self.kind == "number":
             said = read_numbers(str(self.answer), percent=True)
             text = said[0].spoken() if len(said) == 1 else str(self.answer)

@@ -6,7 +6,8 @@ The words are read in this order, each step using only words no earlier step too
 1. the exact words of an option (the option text wins: "third" when the options are first/second/third);
 2. explicit positions: "the second (one)", "the last one", "second to last", "option 2", "answer b", "letter c",
    "number two";
-3. an option's words said approximately (rapidfuzz, the question's ``similarity``);
+3. an option's words said approximately (rapidfuzz, the question's ``similarity``), then a single word that only
+   one option has ("satellite" for "a natural satellite"; a word several options share tells nothing);
 4. bare numbers: when some options are themselves numbers, a number names the option with that value ("two" when
    the options are 1, 2, 3 is the option "2", and "number two" too); otherwise a number is a position ("two" is the
    second option);
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from companion.plugins.lessons.matching import best_window, negated
+from companion.plugins.lessons.matching import similarity as alike
 from companion.plugins.lessons.numbers import number_tokens, parse_number, read_numbers
 from companion.plugins.lessons.spoken import strip_fillers
 
@@ -42,6 +44,8 @@ _FOLLOWERS = {"1", "one", "option", "answer", "choice"}
 _DETERMINERS = {"the", "this", "that", "which", "other", "another", "each", "any", "every", "same"}
 _NOT_ONE = {"neither", "none", "both", "nor"}
 _ARTICLES = {"the", "a", "an"}
+_STOP_WORDS = {"the", "and", "one", "ones", "its", "are", "was", "for", "with", "from", "not", "but", "all", "that",
+               "this", "there", "they", "them", "what", "which", "you", "has", "have", "had"}  # fmt: skip
 _A_MAY_PRECEDE = {"or", "and", "i", "then", "please", "is", "right", "maybe", "probably", "perhaps"}
 
 
@@ -87,6 +91,7 @@ def read_choice(text: str, options: list[str], similarity: float, keep: set[str]
     mentions = _take(_text_mentions(tokens, taken, texts, 100.0), taken)
     mentions += _take(_position_mentions(tokens, taken, len(options), numeric), taken)
     mentions += _take(_text_mentions(tokens, taken, texts, similarity), taken)
+    mentions += _take(_word_mentions(tokens, taken, texts, similarity), taken)
     mentions += _number_mentions(tokens, taken, values)
     mentions += _take(_letter_mentions(tokens, taken, len(options)), taken)
     if {token for token, used in zip(tokens, taken, strict=True) if not used} & _NOT_ONE:
@@ -127,6 +132,19 @@ def _text_mentions(tokens: list[str], taken: list[bool], texts: dict[int, list[s
     return kept
 
 
+def _word_mentions(tokens: list[str], taken: list[bool], texts: dict[int, list[str]], least: float) -> list[_Mention]:
+    """Single words found in one option only ("satellite" for "a natural satellite"); a word that several options
+    share ("planet" in "dwarf planet" and "gas planet") tells nothing and is passed over."""
+    found: list[_Mention] = []
+    for i, token in enumerate(tokens):
+        if taken[i] or token in _STOP_WORDS or len(token) < 3 or token.isdigit():
+            continue
+        having = [index for index, words in texts.items() if any(alike([token], [w]) >= least for w in words)]
+        if len(having) == 1:
+            found.append(_Mention(having[0], i, i + 1, max(alike([token], [w]) for w in texts[having[0]]) / 100))
+    return found
+
+
 def _position_mentions(tokens: list[str], taken: list[bool], count: int, numeric: bool) -> list[_Mention]:
     found: list[_Mention] = []
     i = 0
@@ -153,8 +171,8 @@ def _position_at(tokens: list[str], i: int, count: int, numeric: bool) -> _Menti
         return _Mention(_valid(_ORDINALS[token], count), start, _follower(tokens, i + 1))
     if token in _LAST:
         return _Mention(_valid(count, count), start, _follower(tokens, i + 1))
-    if token == "middle" and count % 2 == 1:
-        return _Mention(_valid(count // 2 + 1, count), start, _follower(tokens, i + 1))
+    if token == "middle":  # of an even number of options, no option is the middle one
+        return _Mention(_valid(count // 2 + 1, count) if count % 2 else None, start, _follower(tokens, i + 1))
     said = tokens[i + 1] if i + 1 < len(tokens) else ""
     said = _HOMOPHONES.get(said, said)
     if token in _LETTER_KEYWORDS and len(said) == 1 and said in LETTERS:

@@ -214,6 +214,8 @@ def _read_unsigned(tokens: list[str], i: int) -> tuple[Fraction, Form, int] | No
         return Fraction(1, _DENOMINATOR_WORDS[token]), "fraction", i + 1
     if token == "none":
         return Fraction(0), "integer", i + 1
+    if token == "dozen" or (token in {"a", "an"} and after == "dozen"):
+        return Fraction(12), "integer", i + 1 if token == "dozen" else i + 2
     if token == "point" or (token in _ZERO_WORDS and after == "point"):
         start = i + 1 if token == "point" else i + 2
         decimals, end = _decimal_digits(tokens, start)

@@ -47,24 +47,42 @@ def _judge(tokens: list[str], accepted: list[str], rejected: list[str], similari
     said = " ".join(t for t in tokens if t not in _ARTICLES)
     right = _best(tokens, accepted, negated_ok=False)
     wrong = _best(tokens, rejected, negated_ok=False)
-    if right[1] >= similarity and wrong[1] >= similarity and abs(right[1] - wrong[1]) < _CLEARLY_BETTER:
-        return ShortReading(None, None, said, 0.0)  # a right and a wrong answer, both said ("mars and venus")
-    if right[1] >= similarity and right[1] > wrong[1]:
-        return ShortReading(True, right[0], said, right[1] / 100)
-    if wrong[1] >= similarity:
-        return ShortReading(False, wrong[0], said, right[1] / 100)
-    if max(_best(tokens, [*accepted, *rejected], negated_ok=True)[1], 0) >= similarity:
+    if right.score >= similarity and wrong.score >= similarity and abs(right.score - wrong.score) < _CLEARLY_BETTER:
+        longer = _longer(right, wrong)  # "louis armstrong" (rejected) holds "armstrong" (accepted): it wins
+        if longer is None:
+            return ShortReading(None, None, said, 0.0)  # a right and a wrong answer, both said ("mars and venus")
+        right, wrong = (right, _Found()) if longer is right else (_Found(), wrong)
+    if right.score >= similarity and right.score > wrong.score:
+        return ShortReading(True, right.answer, said, right.score / 100)
+    if wrong.score >= similarity:
+        return ShortReading(False, wrong.answer, said, right.score / 100)
+    if _best(tokens, [*accepted, *rejected], negated_ok=True).score >= similarity:
         return ShortReading(None, None, said, 0.0)  # only "not X": no answer given
-    return ShortReading(False, None, said, right[1] / 100)
+    return ShortReading(False, None, said, right.score / 100)
 
 
-def _best(tokens: list[str], answers: list[str], *, negated_ok: bool) -> tuple[str | None, float]:
-    best: tuple[str | None, float] = (None, 0.0)
+@dataclass(frozen=True)
+class _Found:
+    answer: str | None = None
+    score: float = 0.0
+    start: int = 0
+    end: int = 0
+
+
+def _best(tokens: list[str], answers: list[str], *, negated_ok: bool) -> _Found:
+    best = _Found()
     for answer in answers:
         window = best_window(tokens, number_tokens(answer), skip=_ARTICLES, negated_ok=negated_ok)
-        if window is not None and window.score > best[1]:
-            best = (answer, window.score)
+        if window is not None and window.score > best.score:
+            best = _Found(answer, window.score, window.start, window.end)
     return best
+
+
+def _longer(a: _Found, b: _Found) -> _Found | None:
+    """Of two matches on overlapping words, the one that covers more of them; None if apart or as long."""
+    if a.end <= b.start or b.end <= a.start or a.end - a.start == b.end - b.start:
+        return None
+    return a if a.end - a.start > b.end - b.start else b
 
 
 def _alternatives(tokens: list[str], keep: set[str]) -> list[list[str]]:

@@ -37,6 +37,8 @@ PACKAGES, PACKAGE_DIR = _packages()
 # Folders of data files inside a package are packages to setuptools too (it warns otherwise).
 PACKAGES.append("companion.face.web.static")
 PACKAGE_DIR["companion.face.web.static"] = "face/web/static"
+PACKAGES.append("companion.plugins.lessons.content")
+PACKAGE_DIR["companion.plugins.lessons.content"] = "plugins/lessons/content"
 
 DEFAULT_CONFIG = "config.yaml"
 PACKAGED_CONFIG = ("companion", "cli", "default_config.yaml")
@@ -61,6 +63,7 @@ setup(
         "companion.face.rigs": ["*.yaml"],
         "companion.agent.safety": ["data/*.yaml", "data/*.txt"],
         "companion.tools.safety": ["data/*.yaml"],
+        "companion.plugins.lessons.content": ["*.yaml"],
     },
     include_package_data=True,
 )

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from companion.agent.llm.base import LLM_BACKENDS
 from companion.agent.mirror import MirrorConfig
 from companion.agent.safety.embedders import SAFETY_EMBEDDERS
-from companion.core.config import BackendSection, BrokerConfig, KeyValueError, RobotConfig, Section
+from companion.core.config import BackendSection, BrokerConfig, KeyProblemError, RobotConfig, Section
 from companion.core.registry import DEFAULT_MODELS_DIR, BackendKind, BuildContext
 from companion.face.config import ControllerConfig, FaceConfig
 from companion.face.emotions import Emotion, normalize_emotion
@@ -242,7 +242,7 @@ class Config(Section):
     persona: str = Field(..., description="the key of the active persona in `personas`")
     personas: dict[str, Persona] = Field(..., min_length=1)
 
-    # Checks across sections raise KeyValueError at the key they are about: the loader points at that key's line (or
+    # Checks across sections raise KeyProblemError at the key they are about: the loader points at that key's line (or
     # names the environment variable or option that set it), never at the top of the file.
 
     @model_validator(mode="after")
@@ -253,17 +253,17 @@ class Config(Section):
             close = difflib.get_close_matches(self.persona, list(self.personas), n=1, cutoff=0.5)
             if close:
                 message += f"; did you mean {close[0]!r}?"
-            raise KeyValueError(message, at=("persona",))
+            raise KeyProblemError(("persona",), message)
         return self
 
     @model_validator(mode="after")
     def _emotion_inference_lawful(self) -> Config:
         # EU AI Act Art. 5(1)(f): no emotion recognition in workplaces and education institutions.
         if self.perception.emotion_inference and self.privacy.deployment in ("workplace", "education"):
-            raise KeyValueError(
+            raise KeyProblemError(
+                ("perception", "emotion_inference"),
                 f"emotion recognition is not allowed where privacy.deployment is {self.privacy.deployment!r} "
                 "(EU AI Act Art. 5(1)(f)); set perception.emotion_inference to false or null",
-                at=("perception", "emotion_inference"),
             )
         return self
 

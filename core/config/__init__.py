@@ -3,20 +3,29 @@ name the file, the line and the key. Each package owns its own sections (``face.
 the agent's root config composes them.
 """
 
-from companion.core.config.loader import KeyValueError, Override, backend_sections, load_config, parse_yaml_with_lines
-from companion.core.config.section import BackendSection, Section, resolve_paths
+from companion.core.config.loader import (
+    Override,
+    backend_sections,
+    load_config,
+    located,
+    parse_yaml_with_lines,
+    validate_with_lines,
+)
+from companion.core.config.section import BackendSection, KeyProblemError, Section, resolve_paths
 from companion.core.config.shared import SHARED_ENV_OVERRIDES, BrokerConfig, RobotConfig
 
 __all__ = [
     "SHARED_ENV_OVERRIDES",
     "BackendSection",
     "BrokerConfig",
-    "KeyValueError",
+    "KeyProblemError",
     "Override",
     "RobotConfig",
     "Section",
     "backend_sections",
     "load_config",
+    "located",
     "parse_yaml_with_lines",
     "resolve_paths",
+    "validate_with_lines",
 ]

@@ -6,7 +6,7 @@ mapped to its line. Validation errors from pydantic are then reported against th
 Environment variables and command-line options may override settings; an error in one names the variable or the
 option instead of a line. The options of every backend section are validated against the chosen backend's
 ``Options`` in the same pass, with the same kind of message. A check that involves several keys (the active
-persona must exist, a privacy rule) raises ``KeyValueError`` naming the key it is about, so the message points at
+persona must exist, a privacy rule) raises ``KeyProblemError`` naming the key it is about, so the message points at
 that key's line and not at the section or the file's first line.
 """
 
@@ -23,22 +23,12 @@ from typing import Any, TypeVar, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from companion.core.config.section import BackendSection, resolve_paths
+from companion.core.config.section import BackendSection, KeyProblemError, resolve_paths
 from companion.core.errors import CompanionError, ConfigError
 
 KeyPath = tuple[str | int, ...]
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
 M = TypeVar("M", bound=BaseModel)
-
-
-class KeyValueError(ValueError):
-    """A validation problem about one key, raised by a validator: ``at`` is the key path from the model being
-    validated (so a root model's validator can point at ``("perception", "emotion_inference")``)."""
-
-    def __init__(self, message: str, at: KeyPath) -> None:
-        super().__init__(message)
-        self.message = message
-        self.at = at
 
 
 @dataclass(frozen=True)
@@ -83,10 +73,7 @@ def load_config(
         _set_path(data, override.key_path, override.value)
         where[override.key_path] = override.source
 
-    try:
-        config = schema.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(error, path, where, schema)) from None
+    config = validate_with_lines(data, where, path, schema)
     _bind_backends(config, path, where)
     resolve_paths(config, (base_dir or path.resolve().parent).expanduser())
     return config
@@ -129,8 +116,15 @@ def backend_sections(model: BaseModel, loc: KeyPath = ()) -> Iterator[tuple[KeyP
                     yield from backend_sections(item, (*loc, name, key))
 
 
-def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[KeyPath, str]]:
-    """The YAML document as plain data, and ``key path -> "line N"`` for every key and item in it."""
+def parse_yaml_with_lines(
+    text: str,
+    path: Path,
+    *,
+    what: str = "config file",
+    empty_hint: str | None = "start from the repository's config.yaml",
+) -> tuple[dict[str, Any], dict[KeyPath, str]]:
+    """The YAML document as plain data, and ``key path -> "line N"`` for every key and item in it.
+    ``what`` names the kind of file in messages ("lesson file")."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -140,9 +134,9 @@ def parse_yaml_with_lines(text: str, path: Path) -> tuple[dict[str, Any], dict[K
     except RecursionError:
         raise ConfigError(f"{path}: the YAML nests too deeply to be a config file") from None
     if root is None:
-        raise ConfigError(f"{path}: the config file is empty", "start from the repository's config.yaml")
+        raise ConfigError(f"{path}: the {what} is empty", empty_hint)
     if not isinstance(root, yaml.MappingNode):
-        raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of sections")
+        raise ConfigError(f"{path}:{root.start_mark.line + 1}: the top level must be a mapping of keys")
 
     where: dict[KeyPath, str] = {}
     try:
@@ -204,10 +198,22 @@ def _dotted(key_path: KeyPath) -> str:
     return out or "(top level)"
 
 
-def _describe(error: ValidationError, path: Path, where: dict[KeyPath, str], schema: type[BaseModel]) -> str:
-    count = error.error_count()
-    lines = [f"{path}: invalid configuration ({count} problem{'s' * (count > 1)}):"]
-    return "\n".join([*lines, *_problems(error, path, where, schema)])
+def validate_with_lines(
+    data: Any, where: dict[KeyPath, str], path: Path, schema: type[M], *, what: str = "configuration"
+) -> M:
+    """``schema.model_validate(data)``, or a ``ConfigError`` listing every problem as ``file:line: key: message``.
+    A validator that raises ``KeyProblemError`` points the message at the key it names."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as error:
+        count = error.error_count()
+        heading = f"{path}: invalid {what} ({count} problem{'s' * (count > 1)}):"
+        raise ConfigError("\n".join([heading, *_problems(error, path, where, schema)])) from None
+
+
+def located(path: Path, where: dict[KeyPath, str], key_path: KeyPath, message: str) -> str:
+    """One problem line, ``  file:line: key.path: message``, for checks made outside pydantic."""
+    return f"  {_located(path, key_path, where)}: {_dotted(key_path)}: {message}"
 
 
 def _problems(
@@ -222,12 +228,9 @@ def _problems(
     lines: list[str] = []
     for problem in error.errors():
         inner: KeyPath = tuple(problem["loc"])
-        cause = problem.get("ctx", {}).get("error")
-        if isinstance(cause, KeyValueError):
+        cause = (problem.get("ctx") or {}).get("error")
+        if isinstance(cause, KeyProblemError):
             inner = (*inner, *cause.at)
-            loc = (*prefix, *inner)
-            lines.append(f"  {_located(path, loc, where)}: {_dotted(loc)}: {cause.message}")
-            continue
         loc = (*prefix, *inner)
         place = _located(path, loc, where)
         dotted = _dotted(loc)
@@ -238,6 +241,8 @@ def _problems(
                 message += f" (did you mean '{suggestion}'?)"
         elif problem["type"] == "missing":
             message = "required key is missing"
+        elif isinstance(cause, KeyProblemError):
+            message = str(cause)  # says what it found itself: the input here is the whole mapping
         else:
             message = _plain(problem["msg"])
             shown = problem.get("input")

@@ -20,6 +20,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+class KeyProblemError(ValueError):
+    """Raised by a model validator to blame one key of the model (``at``, relative to it), so the loader's message
+    names that key's line rather than the whole mapping's."""
+
+    def __init__(self, at: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 class BackendSection(Section):
     """``backend`` names the implementation; every other key is one of its options (or a key the section declares
     for all backends of its kind)."""

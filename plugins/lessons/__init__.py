@@ -1,0 +1,1 @@
+"""The lesson plugin's content layer."""

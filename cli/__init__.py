@@ -114,14 +114,32 @@ def add_conversation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", type=Path, help="where reply audio goes (default: audio.output.dir)")
     parser.add_argument("--greet", action="store_true", help="start with the persona's greeting")
     parser.add_argument("--no-face", action="store_true", help="do not publish face frames (no broker needed)")
+    parser.add_argument(
+        "--lesson", metavar="NAME", help="open with this lesson (companion lessons list); implies --greet"
+    )
 
 
 def load_conversation_config(args: argparse.Namespace) -> Config:
-    """The config, with --output applied."""
+    """The config, with --output and --lesson applied."""
     config = load_agent_config(args)
     if getattr(args, "output", None) is not None:
         config.audio.output.dir = args.output
+    apply_lesson(args, config)
     return config
+
+
+def apply_lesson(args: argparse.Namespace, config: Config) -> None:
+    """``--lesson NAME``: every conversation opens with that lesson (the persona gets the lesson plugin)."""
+    if not getattr(args, "lesson", None):
+        return
+    from companion.plugins.lessons.loader import find_lesson
+
+    find_lesson(args.lesson, config.lessons.folders)  # an unknown name: where it looked, and close names
+    config.lessons.start = args.lesson
+    plugins = config.active_persona.plugins
+    if "lesson" not in plugins:
+        plugins.append("lesson")
+    args.greet = True
 
 
 class _Formatter(logging.Formatter):

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from companion.cli import add_conversation_arguments, config_choice, load_agent_config
+from companion.cli import add_conversation_arguments, apply_lesson, config_choice, load_agent_config
 
 if TYPE_CHECKING:
     from companion.agent.config import Config
@@ -92,6 +92,7 @@ def prepare(config: Config, args: argparse.Namespace) -> None:
 
     if args.output is not None:
         config.audio.output.dir = args.output
+    apply_lesson(args, config)
     config.audio.output.sink = "wav"
     config.face.publish_audio = True
     driver = config.controller.driver

@@ -28,7 +28,7 @@ from companion.plugins.lessons.schema import Lesson
 
 NOT_CAUGHT = "Sorry, I didn't catch an answer there."
 TRY_AGAIN = "Have another go."
-FinishReason = Literal["completed", "stopped", "visitor_left"]
+FinishReason = Literal["completed", "stopped", "visitor_left", "safety"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,8 @@ class LessonRun:
 
     def stop(self, reason: FinishReason = "stopped") -> Turn:
         """End the run early (the learner asked to stop, or left): the score so far."""
+        if self._current is not None:
+            self.asked -= 1  # the question left open does not count
         self.finished = True
         self._current = None
         line = self.lesson.summary_line(self.correct, self.asked) if self.asked else ""

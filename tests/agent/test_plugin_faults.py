@@ -133,8 +133,10 @@ def test_a_plugin_whose_constructor_fails_is_logged_and_left_out(
     def explodes() -> object:
         raise ValueError("no lesson folder")
 
-    original = PLUGINS.load
-    monkeypatch.setattr(PLUGINS, "load", lambda name: explodes if name == "explodes" else original(name))
+    original = type(PLUGINS).load
+    monkeypatch.setattr(
+        type(PLUGINS), "load", lambda kind, name: explodes if name == "explodes" else original(kind, name)
+    )
     with caplog.at_level(logging.ERROR):
         plugins = load_plugins(["explodes", "repeat"], where="personas.ada.plugins")
     assert [p.name for p in plugins] == ["repeat"]

@@ -201,8 +201,10 @@ class ConversationSession:
             return None
         turn = UserTurn(next(self._turn_ids), "", "text", self.clock.now())
         timings = TurnTimings(turn.turn_id, end_of_speech=turn.t, transcript_final=turn.t)
-        reply = self.responder.start(turn, timings, answer=answer, remember=remember)
-        return await self._run_to_end(self._track(reply))
+        reply = self._track(self.responder.start(turn, timings, answer=answer, remember=remember))
+        if self._active is None or self._active.done.is_set():
+            self._active = reply  # the visitor may talk over a greeting (or a lesson's first question): barge-in
+        return await self._run_to_end(reply)
 
     async def say(self, text: str) -> ReplyFinished:
         """A typed turn: answered at once (it interrupts a reply still playing), returns when the reply ends."""

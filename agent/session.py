@@ -296,6 +296,8 @@ class ConversationSession:
             if is_false_interruption(text, event.speech_s, config.backchannels, short_s, config.interrupt_words):
                 self._resolve_false_interruption(interrupted, text)
                 self._drop_speculative()
+                if normalize(text):  # even a word said over the robot is screened ("suicidal" in 400 ms)
+                    self._cancellations.spawn(self._screen_backchannel(text, end_of_speech_t, t), "screen")
                 return
             self._cancellations.spawn(self.responder.cancel(interrupted, t), "cancel-reply")
             self.events.emit(InterruptionResolved(t, interrupted.utterance_id, "interrupted", text))
@@ -323,6 +325,18 @@ class ConversationSession:
         self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
         timings = TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=transcript_t)
         self._commit_new(turn, timings)
+
+    async def _screen_backchannel(self, text: str, end_of_speech_t: float, t: float) -> None:
+        """A backchannel the crisis detector flags is a turn after all: the reply stops and safety answers."""
+        verdict = await self.chain.safety.assess(text, self.context)
+        if not verdict.risk:
+            return
+        for reply in (self._active, self._interrupted):
+            if reply is not None and not reply.done.is_set():
+                await self.responder.cancel(reply, self.clock.now())
+        turn = UserTurn(next(self._turn_ids), text, "voice", end_of_speech_t)
+        self.events.emit(UserTurnEvent(self.clock.now(), turn.turn_id, text, "voice"))
+        self._commit_new(turn, TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=t))
 
     def _resolve_false_interruption(self, reply: ActiveReply, text: str) -> None:
         now = self.clock.now()

@@ -31,7 +31,7 @@ from companion.tools.testing import virtual_time
 from companion.tools.testing.fakes import FakeLLM, FakeSTT, FakeTTS, ToneSpeech
 from tests.support.safety import inline_safety_step
 
-WORDS = "where are the dinosaurs mhm i was wondering if you have maps stop tell me about whales".split()
+WORDS = "where are the dinosaurs mhm i was wondering if you have maps stop tell me about whales suicidal".split()
 SPEECH = ToneSpeech(WORDS)
 
 
@@ -166,6 +166,17 @@ async def test_a_backchannel_does_not_take_the_turn_and_the_reply_goes_on() -> N
     assert not reply.interrupted
     assert reply.text.endswith("for you.")  # the whole reply was spoken
     assert len(llm.calls) == 1
+
+
+@virtual_time
+async def test_a_crisis_word_said_as_briefly_as_a_backchannel_still_reaches_safety() -> None:
+    audio = script(0.3, "where are the dinosaurs", 1.8, "suicidal", 7.0)
+    session, events, llm = await run_conversation(audio)
+    assert [t.text for t in events.of_type(UserTurnEvent)] == ["where are the dinosaurs", "suicidal"]
+    first, crisis = events.of_type(ReplyFinished)
+    assert first.interrupted and not first.text.endswith("for you.")  # the resumed reply was stopped
+    assert crisis.source == "safety" and crisis.emotion == "concerned"
+    assert session.context.crisis_active and len(llm.calls) == 1
 
 
 @virtual_time

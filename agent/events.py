@@ -92,6 +92,18 @@ class ErrorEvent(Event):
     utterance_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ReplyScreened(Event):
+    """A clause of the language model's reply failed the output screen (docs/SAFETY.md): it was not spoken, a safe
+    line was said instead with a concerned face, and the reply ended there."""
+
+    event_type: ClassVar[str] = "reply_screened"
+    turn_id: int
+    utterance_id: int
+    category: str  # encouragement, method, boundary
+    signals: list[str]
+
+
 # --- hearing --------------------------------------------------------------------------------------------------------
 
 

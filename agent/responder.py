@@ -19,14 +19,15 @@ from collections.abc import Callable, Iterable
 
 from companion.agent.clauses import ClauseChunker
 from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
-from companion.agent.events import ClauseScheduled, ErrorEvent, EventBus, ReplyFinished, ReplyStarted
+from companion.agent.events import ClauseScheduled, ErrorEvent, EventBus, ReplyFinished, ReplyScreened, ReplyStarted
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.types import DialogueContext, Exchange, Reply, UserTurn
 from companion.agent.reply import ActiveReply, ReplyState
+from companion.agent.safety.output_screen import ScreenVerdict
 from companion.agent.timing import TurnTimings
 from companion.core.clock import Clock
-from companion.face.emotions import EmotionState
+from companion.face.emotions import Emotion, EmotionState
 from companion.speech.playout import Playout
 from companion.speech.tts import TextToSpeech
 from companion.speech.types import SpeechAudio
@@ -34,6 +35,8 @@ from companion.speech.types import SpeechAudio
 log = logging.getLogger(__name__)
 
 _SPEAKING_EMOTION_FLOOR = 0.15
+SCREENED_FACE = EmotionState(Emotion.CONCERNED, 0.6)  # never joy over a line that replaced an unsafe one
+SAFE_LINE = "I'm sorry, I can't say that. Let's talk about something else."
 
 
 class Responder:
@@ -179,28 +182,56 @@ class Responder:
         parser, chunker = EmotionTagParser(), ClauseChunker()
         emotion = answer.emotion
         untagged = self._untagged() if emotion is None else None
+        screened = answer.source == "llm"  # the model's words are screened; safety lines and plugin scripts are not
 
-        def take(items: Iterable[Parsed]) -> None:
+        def take(items: Iterable[Parsed]) -> list[tuple[str, EmotionState]]:
             nonlocal emotion
+            ready: list[tuple[str, EmotionState]] = []
             for item in items:
                 if isinstance(item, EmotionChange):
                     emotion = item.state  # applies from the next clause on
                     continue
-                for clause in chunker.feed(item.text):
-                    queue_clause(clause)
+                ready += [(clause, emotion or untagged or self.baseline) for clause in chunker.feed(item.text)]
+            return ready
 
-        def queue_clause(text: str) -> None:
-            reply.timings.mark("first_clause", self.clock.now())
-            queue.put_nowait((text, emotion or untagged or self.baseline))
+        async def release(ready: list[tuple[str, EmotionState]]) -> bool:
+            """Queue the clauses for speech, each screened first; False when one was stopped (the reply ends)."""
+            for text, shown in ready:
+                if screened:
+                    verdict = await self.chain.screen_clause(text)
+                    if not verdict.safe:
+                        self._screened_out(reply, verdict)
+                        self._queue_clause(reply, queue, verdict.replacement or SAFE_LINE, SCREENED_FACE)
+                        return False
+                self._queue_clause(reply, queue, text, shown)
+            return True
 
         async with contextlib.aclosing(answer.pieces) as pieces:  # a cancelled reply closes the model's stream now
             async for piece in pieces:
                 reply.timings.mark("llm_first_token", self.clock.now())
-                take(parser.feed(piece))
-        take(parser.close())
-        for clause in chunker.close():
-            queue_clause(clause)
+                if not await release(take(parser.feed(piece))):
+                    reply.emotion = SCREENED_FACE
+                    return  # leaving the loop closes the model's stream: nothing more of it is generated
+        ending = take(parser.close())
+        ending += [(clause, emotion or untagged or self.baseline) for clause in chunker.close()]
+        if not await release(ending):
+            reply.emotion = SCREENED_FACE
+            return
         reply.emotion = emotion or untagged or self.baseline
+
+    def _queue_clause(
+        self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None], text: str, shown: EmotionState
+    ) -> None:
+        reply.timings.mark("first_clause", self.clock.now())
+        queue.put_nowait((text, shown))
+
+    def _screened_out(self, reply: ActiveReply, verdict: ScreenVerdict) -> None:
+        log.warning("a clause of reply %d failed the output screen (%s): not spoken", reply.utterance_id,
+                    verdict.category)  # fmt: skip
+        self.events.emit(
+            ReplyScreened(self.clock.now(), reply.turn.turn_id, reply.utterance_id, verdict.category or "unsafe",
+                          list(verdict.signals))
+        )  # fmt: skip
 
     async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None]) -> None:
         shown: EmotionState | None = None

@@ -41,6 +41,7 @@ from companion.agent.llm.base import LanguageModel, LanguageModelError
 from companion.agent.loop_lag import LoopLagMonitor
 from companion.agent.metrics import Metrics
 from companion.agent.mirror import Mirror
+from companion.agent.policy.boundaries import BoundaryStep
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.safety import SafetyStep
@@ -101,7 +102,10 @@ class ConversationSession:
         self.metrics = parts.metrics
         llm_step = LlmStep(parts.llm, config.models.llm, on_error=self._on_llm_error)
         safety = parts.safety or SafetyStep(config.safety)
-        self.chain = PolicyChain(safety, parts.plugins, llm_step, plugin_timeout_s=config.plugins.timeout_s)
+        boundaries = BoundaryStep(self.persona.boundaries, safety)
+        self.chain = PolicyChain(
+            safety, parts.plugins, llm_step, plugin_timeout_s=config.plugins.timeout_s, boundaries=boundaries
+        )
         self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate, listener=_PlayoutEvents(self.events))
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
         self.face = AgentFace(animator, parts.publisher)

@@ -210,6 +210,15 @@ class LessonsConfig(Section):
     start: str | None = Field(None, description="give this lesson to every visitor (also --lesson NAME)")
 
 
+class Boundary(Section):
+    """A topic the persona declines, and the line it says instead (docs/PERSONAS.md)."""
+
+    topics: list[str] = Field(
+        min_length=1, description="each one concept, e.g. [politics, elections]: all its words must occur (by stem)"
+    )
+    say: str = Field(min_length=1, description="the line the robot says when asked about it")
+
+
 class Persona(Section):
     name: str
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
@@ -221,6 +230,9 @@ class Persona(Section):
     turn_taking: PersonaTurnTaking = Field(default_factory=PersonaTurnTaking)
     mirror: bool = Field(False, description="start with mirror mode on (also --mirror, or the mirror command)")
     empathy: EmpathyConfig = Field(default_factory=EmpathyConfig)
+    boundaries: list[Boundary] = Field(
+        default_factory=list, description="topics declined outside the model: asked or about to be said"
+    )
 
 
 class Config(Section):

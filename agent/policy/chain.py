@@ -1,4 +1,4 @@
-"""Runs a user turn through safety, then the active plugins, then the language model.
+"""Runs a user turn through safety, the persona's boundaries, the active plugins, then the language model.
 
 Plugins are called through ``call_hook``: a timeout per call, one clear log line for a failure, a timeout, a wrong
 return type or a blocking plugin, and the turn goes on (next plugin, then the model). Plugins see a read-only view
@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from companion.agent.policy.boundaries import BoundaryStep
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_calls import PluginFaults, call_hook
 from companion.agent.policy.safety import SafetyStep
 from companion.agent.policy.types import DialogueContext, Plugin, PolicyStep, Reply, UserTurn
+from companion.agent.safety.output_screen import ScreenVerdict
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,11 @@ class PolicyChain:
         final: LlmStep | PolicyStep,
         *,
         plugin_timeout_s: float = DEFAULT_PLUGIN_TIMEOUT_S,
+        boundaries: BoundaryStep | None = None,
     ) -> None:
         # Safety is a required argument and always runs first: no config, persona or plugin can remove it.
         self.safety = safety
+        self.boundaries = boundaries or BoundaryStep([], safety)
         self.plugins = list(plugins)
         self.final = final
         self.plugin_timeout_s = plugin_timeout_s
@@ -45,6 +49,9 @@ class PolicyChain:
 
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
         reply = await self.safety.respond(turn, context)
+        if reply is not None:
+            return reply
+        reply = await self.boundaries.respond(turn, context)
         if reply is not None:
             return reply
         if not context.crisis_active:
@@ -65,6 +72,10 @@ class PolicyChain:
         if reply is None:
             raise RuntimeError("the final policy step must always reply")
         return reply
+
+    async def screen_clause(self, clause: str) -> ScreenVerdict:
+        """The output screen's verdict on one clause of the model's reply (the persona's boundaries included)."""
+        return await self.boundaries.check_clause(clause)
 
     async def opening(self, context: DialogueContext) -> Reply | None:
         """The first plugin's ``opening`` reply for a new conversation (a lesson's intro), or None."""

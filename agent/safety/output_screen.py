@@ -111,6 +111,15 @@ class OutputScreen:
             return self.screen_sync(clause)
         return await self.classifier.worker.run(self.screen_sync, clause)
 
+    async def topic_in(self, text: str) -> str | None:
+        """The declined topic ``text`` is about (a user's question, for the persona's boundaries), or None."""
+        if not self.topics:
+            return None
+        norm = normalise(text).text
+        if self.classifier is None:
+            return self._declined_topic(norm)
+        return await self.classifier.worker.run(self._declined_topic, norm)
+
     def _unsafe(self, category: str, signal: str) -> ScreenVerdict:
         return ScreenVerdict(False, category, (signal,), self.replacements.get(category))
 

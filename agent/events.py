@@ -131,6 +131,10 @@ class UserTurnEvent(Event):
     turn_id: int
     text: str
     source: str
+    # Voice turns: the last voiced audio, and where the audio the transcript was made from ends. A transcript that
+    # ends before the speech does missed its last words (``companion bench latency`` counts these).
+    end_of_speech_t: float | None = None
+    heard_until_t: float | None = None
 
 
 # --- replying -------------------------------------------------------------------------------------------------------

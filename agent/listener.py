@@ -43,7 +43,10 @@ from companion.speech.vad import VoiceActivityDetector
 
 log = logging.getLogger(__name__)
 
-_PARTIAL_COVERS_S = 0.25  # a partial whose audio ends this close to the pause stands in for a new transcript
+# A partial still being made stands in for a new transcript at a pause only when its audio reaches the pause: within
+# one 32 ms chunk (the VAD's own lag), far too short for a word. It was 0.25 s, and a question's last word ("...the
+# whales") fell into that gap and was never heard (issue 13: 5 of 6 benchmark runs answered half a question).
+_PARTIAL_COVERS_S = 0.04
 _STABLE_PARTIAL_COVERS_S = 0.6
 
 

@@ -319,14 +319,14 @@ class ConversationSession:
             turn = speculative.turn
             speculative.timings.end_of_speech = end_of_speech_t
             speculative.timings.transcript_final = transcript_t
-            self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
+            self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice", end_of_speech_t, event.covers_until))
             self._active = speculative
             self.responder.commit(speculative)
             return
         if speculative is not None:
             self._cancellations.spawn(self.responder.cancel(speculative, t), "cancel-reply")
         turn = UserTurn(next(self._turn_ids), text, "voice", end_of_speech_t)
-        self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice"))
+        self.events.emit(UserTurnEvent(t, turn.turn_id, text, "voice", end_of_speech_t, event.covers_until))
         timings = TurnTimings(turn.turn_id, end_of_speech=end_of_speech_t, transcript_final=transcript_t)
         self._commit_new(turn, timings)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, Persona, SttConfig, TtsConfig
-from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished
+from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, UserTurnEvent
 from companion.agent.hearing import SpeechPaused
 from companion.agent.llm.base import ChatMessage
 from companion.agent.llm.prompt import build_messages
@@ -51,6 +52,7 @@ from companion.tools.bench.scripted_reply import forced_reply_factory
 from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS
 
 QUESTION = "Excuse me, where can I find the dinosaurs?"
+TRUNCATION_MS = 40.0  # more unheard speech than one VAD chunk: the transcript missed (part of) a word
 REPLY = (
     "[happy] That is a great question. The dinosaurs are on the first floor, right next to the big whale "
     "skeleton, and the fossils are just behind them."
@@ -68,6 +70,7 @@ class TurnMeasure:
     waits_ms: float  # waiting on turn-taking rules (end-of-turn silence) and on a busy STT worker
     overhead_ms: float  # gaps between stages that are none of the above
     prefill_tokens: int
+    unheard_ms: float = 0.0  # speech after the end of the audio the answered transcript was made from
 
 
 @dataclass
@@ -81,6 +84,8 @@ class LatencyResult:
     ratio: float
     overhead_ms: float  # p50 of the per-turn framework overhead
     loop_lag_p99_ms: float
+    truncated_turns: int = 0  # answered on a transcript that missed speech at the end (more than one 32 ms chunk)
+    load_1m: float = 0.0  # the machine's load average at the end of the run
     stages_p50_ms: dict[str, float] = field(default_factory=dict)
     per_turn: list[TurnMeasure] = field(default_factory=list)
     naive_ms: list[float] = field(default_factory=list)
@@ -170,6 +175,7 @@ async def _session_turns(
             finished = await events.wait_for(ReplyFinished, lambda e, u=clause.utterance_id: e.utterance_id == u)
             if index >= warmup:
                 measures.append(_measure(listen_start + voiced_end, session.pauses, clause, finished, log, llm, config))
+                measures[-1].unheard_ms = _unheard_ms(events, finished.turn_id)
                 note(f"turn {index - warmup + 1}/{turns}: voice to voice {measures[-1].voice_to_voice_ms:.0f} ms")
             else:
                 note(f"warm-up turn {index + 1}/{warmup} done")
@@ -227,6 +233,14 @@ def _measure(
         overhead_ms=round(gaps_ms, 1),
         prefill_tokens=llm.last_prefill_tokens,
     )
+
+
+def _unheard_ms(events: EventBus, turn_id: int) -> float:
+    """How much speech the answered transcript missed at its end (0 when it covers all of it)."""
+    turn = next((e for e in events.of_type(UserTurnEvent) if e.turn_id == turn_id), None)
+    if turn is None or turn.end_of_speech_t is None or turn.heard_until_t is None:
+        return 0.0
+    return round(max(0.0, turn.end_of_speech_t - turn.heard_until_t) * 1000, 1)
 
 
 def _naive_turns(config: Config, llm: TransformersLLM, question: np.ndarray, turns: int) -> list[float]:
@@ -301,6 +315,8 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
         ratio=round(p50 / naive_p50, 3),
         overhead_ms=round(statistics.median(m.overhead_ms for m in measures), 1),
         loop_lag_p99_ms=round(lag_p99, 2),
+        truncated_turns=sum(m.unheard_ms > TRUNCATION_MS for m in measures),
+        load_1m=round(os.getloadavg()[0], 2),
         stages_p50_ms=stages,
         per_turn=measures,
         naive_ms=naive,
@@ -320,5 +336,6 @@ async def main(args: argparse.Namespace) -> int:
     print(f"  ratio      {result.ratio:.3f}", file=out)
     print(f"  framework overhead p50 {result.overhead_ms:.1f} ms", file=out)
     print(f"  event-loop lag p99 {result.loop_lag_p99_ms} ms", file=out)
+    print(f"  answers to a truncated question: {result.truncated_turns}; load average {result.load_1m}", file=out)
     print("  stages (p50 ms): " + ", ".join(f"{k.removesuffix('_ms')} {v}" for k, v in result.stages_p50_ms.items()))
     return 0

@@ -2,8 +2,9 @@
 
 The first clause decides how soon the robot starts talking, so it is cut early: at the first comma or sentence
 end, or after ``first_max_words`` words. Later clauses are cut at sentence ends, or at a comma once they are long
-enough, so speech keeps its prosody. A boundary is only confirmed by the character after it (``3.5`` is not a
-sentence end), and common abbreviations do not end sentences.
+enough, so speech keeps its prosody. A boundary is confirmed by the character after it (``3.5`` is not a
+sentence end) unless it is unambiguous already ("Sure." "Really?" "Well,"), and common abbreviations and
+initials do not end sentences.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ClauseChunker:
             if cut is None:
                 return
             clause, self._buffer = self._buffer[:cut].strip(), self._buffer[cut:].lstrip()
-            if clause:
+            if any(ch.isalnum() for ch in clause):  # not the "!" of a "?!" already cut at "?"
                 self._emitted += 1
                 yield clause
 
@@ -62,7 +63,9 @@ class ClauseChunker:
                 continue
             in_word = True
             if i + 1 >= len(text):
-                return None  # the boundary is only known once the next character is here
+                # Usually a boundary is only known once the next character is here; an unambiguous one is cut now,
+                # saving the model one token (60-120 ms on a CPU) before the first clause can be spoken.
+                return i + 1 if self._ends_for_sure(text, first, words) else None
             following = text[i + 1]
             if not following.isspace():
                 continue
@@ -75,6 +78,19 @@ class ClauseChunker:
                 if words + 1 >= needed:
                     return i + 1
         return None
+
+    def _ends_for_sure(self, text: str, first: bool, words: int) -> bool:
+        """Does ``text`` end at a boundary no following character could undo? "!" and "?" do; "." after a word that
+        is no abbreviation or initial ("Sure." but not "Dr.", "U.S.", "3."); a comma after a word ("Well," but not
+        "1,") where a comma may cut. "..." and "?!" may still grow: their tail is dropped as a clause without words."""
+        char, before = text[-1], text[-2] if len(text) > 1 else ""
+        if char in "!?…":
+            return True
+        if char == ".":
+            return before.isalpha() and not self._is_abbreviation(text)
+        if char in _SOFT_BREAK:
+            return before.isalpha() and words + 1 >= (1 if first else self.min_words_at_comma)
+        return False
 
     @staticmethod
     def _is_abbreviation(text: str) -> bool:

@@ -61,3 +61,45 @@ def test_same_result_whatever_the_piece_sizes() -> None:
 def test_trailing_text_without_punctuation_is_flushed_at_close() -> None:
     assert chunk("Okay. and then") == ["Okay.", "and then"]
     assert chunk("   ") == []
+
+
+def fed_until_first(pieces: list[str]) -> tuple[list[str], int]:
+    """The first clause, and how many pieces the chunker needed to see before it was out."""
+    chunker = ClauseChunker()
+    for count, piece in enumerate(pieces, start=1):
+        out = list(chunker.feed(piece))
+        if out:
+            return out, count
+    return list(chunker.close()), len(pieces) + 1
+
+
+def test_an_unambiguous_end_is_spoken_without_waiting_for_the_next_token() -> None:
+    for pieces in (["Sure", "."], ["Really", "?"], ["Wow", "!"], ["Well", ","], ["That", " is", " great", "."]):
+        out, needed = fed_until_first([*pieces, " Next", " words"])
+        assert (out, needed) == (["".join(pieces)], len(pieces)), pieces
+
+
+def test_an_ambiguous_end_waits_for_the_next_token() -> None:
+    cases = {
+        ("It", " costs", " 3", "."): ["It costs 3.5 euros."],  # a decimal, not a sentence end
+        ("Ask", " Dr", "."): ["Ask Dr. Lee."],  # an abbreviation
+        ("In", " the", " U", "."): ["In the U.S. there is one."],  # initials
+        ("About", " 1", ","): ["About 1,000 people came."],  # a thousands separator
+    }
+    tails = {
+        ("It", " costs", " 3", "."): ["5", " euros", "."],
+        ("Ask", " Dr", "."): [" Lee", "."],
+        ("In", " the", " U", "."): ["S", ".", " there", " is", " one", "."],
+        ("About", " 1", ","): ["000", " people", " came", "."],
+    }
+    for head, expected in cases.items():
+        out, needed = fed_until_first([*head, *tails[head]])
+        assert needed > len(head), head
+        assert out == expected, head
+
+
+def test_a_question_and_exclamation_pair_does_not_make_a_clause_of_its_own() -> None:
+    assert chunk("Really?! Yes, it is.") == ["Really?", "Yes, it is."]
+    chunker = ClauseChunker()
+    out = [*chunker.feed("Really?"), *chunker.feed("!"), *chunker.feed(" Yes"), *chunker.feed(".")]
+    assert out == ["Really?", "Yes."]

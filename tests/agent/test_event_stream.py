@@ -65,7 +65,8 @@ def test_every_event_type_has_a_schema_with_its_fields() -> None:
 
 def test_a_wrong_event_is_refused() -> None:
     # The validation is not vacuous: a missing field, a wrong type or an unknown type fail.
-    good = {"type": "user_turn", "epoch_ms": 1.0, "mono_s": 2.0, "turn_id": 1, "text": "hi", "source": "text"}
+    good = {"type": "user_turn", "epoch_ms": 1.0, "mono_s": 2.0, "turn_id": 1, "text": "hi", "source": "text",
+            "end_of_speech_t": None, "heard_until_t": None}  # fmt: skip
     assert assert_valid([good]) == {"user_turn"}
     for bad in ({**good, "turn_id": "one"}, {k: v for k, v in good.items() if k != "text"}, {**good, "extra": 1}):
         with pytest.raises(AssertionError):

@@ -1,4 +1,5 @@
-"""Commands to the agent on ``agent/command`` (docs/PROTOCOL.md, "Agent commands"): mirror on/off, a new visitor.
+"""Commands to the agent on ``agent/command`` (docs/PROTOCOL.md, "Agent commands"): mirror on/off, a new visitor,
+an operator's acknowledgment of a crisis alert.
 
 Decoding validates the whole message (types, size) and raises ``ProtocolError`` otherwise; ``CommandHandler``
 counts and drops those, with one log line per kind of problem rather than one per message.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from companion.core.decoding import total_decoder
 from companion.face.protocol import ProtocolError
@@ -23,8 +24,10 @@ class AgentCommand(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
     v: Literal[1]
-    cmd: Literal["mirror", "new_visitor"]
+    cmd: Literal["mirror", "new_visitor", "crisis_ack"]
     on: bool | None = None
+    alert_id: str | None = Field(None, min_length=1, max_length=64)  # crisis_ack: the alert acknowledged
+    by: str | None = Field(None, max_length=64)  # crisis_ack: who acknowledged (kept in the event and the log)
 
     def encode(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
@@ -41,6 +44,8 @@ def decode_command(payload: bytes) -> AgentCommand:
         raise ProtocolError(f"bad agent command: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     if command.cmd == "mirror" and command.on is None:
         raise ProtocolError("bad agent command: mirror needs `on`")
+    if command.cmd == "crisis_ack" and command.alert_id is None:
+        raise ProtocolError("bad agent command: crisis_ack needs `alert_id`")
     return command
 
 
@@ -48,6 +53,8 @@ class Commandable(Protocol):
     def set_mirror(self, on: bool, reason: str = "command") -> None: ...
 
     def new_visitor(self, reason: str = "new_visitor command") -> None: ...
+
+    def acknowledge_crisis(self, alert_id: str, by: str = "") -> bool: ...
 
 
 class CommandHandler:
@@ -72,3 +79,5 @@ class CommandHandler:
             self.target.set_mirror(bool(command.on), "command")
         elif command.cmd == "new_visitor":
             self.target.new_visitor("new_visitor command")
+        elif command.cmd == "crisis_ack" and command.alert_id is not None:
+            self.target.acknowledge_crisis(command.alert_id, command.by or "")

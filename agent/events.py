@@ -104,6 +104,40 @@ class ReplyScreened(Event):
     signals: list[str]
 
 
+@dataclass(frozen=True)
+class CrisisAlert(Event):
+    """A crisis started, or its level rose (docs/SAFETY.md, "The crisis protocol"). The agent publishes it retained
+    on ``safety/alert/<alert_id>`` until an operator acknowledges it. No words of the visitor are in it."""
+
+    event_type: ClassVar[str] = "crisis_alert"
+    alert_id: str
+    change: str  # started, raised
+    category: str  # the detector's category, or "reported" when a plugin reported the risk
+    reason: str  # the detector's category, or the plugin's reason (phq9_item9)
+    level: str  # unknown, low, moderate, high
+    turn_id: int
+    answers: dict[str, bool | None] = field(default_factory=dict)  # follow-up question -> yes/no/unclear
+
+
+@dataclass(frozen=True)
+class CrisisEnded(Event):
+    """Crisis mode ended for this visitor: an operator acknowledged the alert, or the visitor left (the alert then
+    stays until acknowledged)."""
+
+    event_type: ClassVar[str] = "crisis_ended"
+    alert_id: str
+    reason: str  # acknowledged, visitor_left
+
+
+@dataclass(frozen=True)
+class CrisisAcknowledged(Event):
+    """An operator acknowledged an alert (``crisis_ack`` command): its retained message is cleared."""
+
+    event_type: ClassVar[str] = "crisis_acknowledged"
+    alert_id: str
+    by: str  # who acknowledged, as the command said it (an operator's name), or ""
+
+
 # --- hearing --------------------------------------------------------------------------------------------------------
 
 

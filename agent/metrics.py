@@ -67,6 +67,12 @@ class Metrics:
             ["type", "kind"],
             registry=self.registry,
         )
+        self._crisis_alerts = Counter(
+            "companion_crisis_alerts",
+            "Crisis alerts raised (change=started) or raised in level (change=raised), by category and level",
+            ["change", "category", "level"],
+            registry=self.registry,
+        )
         self._lag_p99 = Gauge(
             "companion_loop_lag_p99_seconds", "p99 of the event loop's recent wake-up lag", registry=self.registry
         )
@@ -109,6 +115,9 @@ class Metrics:
         """Count an event of the bus by type and, where it has one, its kind (gesture, presence change, ...)."""
         kind = next((str(getattr(event, name)) for name in _KIND_FIELDS if hasattr(event, name)), "")
         self._events.labels(event.type, kind).inc()
+
+    def count_crisis_alert(self, change: str, category: str, level: str) -> None:
+        self._crisis_alerts.labels(change, category, level).inc()
 
     def set_loop_lag(self, stats: LoopLagStats) -> None:
         self._lag_p99.set(stats.p99_ms / 1000.0)

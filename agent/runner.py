@@ -18,6 +18,7 @@ from typing import Protocol
 
 from companion.agent.assembly import Assembly, assemble, build_perceiver, open_video
 from companion.agent.config.schema import Config
+from companion.agent.crisis_alerts import CrisisAlerts
 from companion.agent.events import Event, EventBus, SessionStarted, WarningEvent
 from companion.agent.mqtt_inputs import AgentInputs
 from companion.agent.policy.types import Plugin
@@ -73,6 +74,14 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
     if assembly.parts.metrics is not None:
         events.subscribe(assembly.parts.metrics.count_event)
     publisher = assembly.parts.publisher
+    alerts = CrisisAlerts(
+        config.robot.id,
+        config.persona,
+        link=publisher.link if publisher is not None else None,
+        metrics=assembly.parts.metrics,
+        hook=config.safety.alert_hook,
+    )
+    events.subscribe(alerts)
     if publisher is not None:
         inputs = AgentInputs(session, publisher.topics, clock, assembly.parts.metrics)
         inputs.also = publisher.link.on_message  # the controller watch and the publisher (layout requests)
@@ -109,6 +118,7 @@ async def open_session(config: Config, options: RunOptions) -> AsyncIterator[Con
         await watchers.cancel()
         if perception_out is not None:
             await perception_out.drain()
+        await alerts.drain()
         await session.close()
         await assembly.close()
 

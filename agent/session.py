@@ -25,6 +25,8 @@ from companion.agent.events import (
     AudioStarted,
     BargeIn,
     ClauseStarted,
+    CrisisAcknowledged,
+    CrisisEnded,
     ErrorEvent,
     EventBus,
     InterruptionResolved,
@@ -393,6 +395,19 @@ class ConversationSession:
         self._end_visitor_session(reason)
         self._start_visitor_session(reason)
 
+    def acknowledge_crisis(self, alert_id: str, by: str = "") -> bool:
+        """An operator acknowledged a crisis alert (the ``crisis_ack`` command): its retained alert is cleared and,
+        when it is this visitor's crisis, crisis mode ends. True when it was this visitor's."""
+        now = self.clock.now()
+        self.events.emit(CrisisAcknowledged(now, alert_id, by))
+        crisis = self.context.crisis
+        if crisis is None or crisis.alert_id != alert_id:
+            return False
+        self.context.crisis = None
+        self.events.emit(CrisisEnded(now, alert_id, "acknowledged"))
+        log.warning("crisis alert %s acknowledged%s: crisis mode off", alert_id, f" by {by}" if by else "")
+        return True
+
     def _on_presence(self, change: PresenceEvent) -> None:
         sessions = self.config.sessions
         if change.change == "arrived":
@@ -424,6 +439,8 @@ class ConversationSession:
         if callable(forget):
             forget()  # the model's cache of this conversation
         self.context.visitor = None
+        if self.context.crisis is not None:  # the alert stays published until an operator acknowledges it
+            self.events.emit(CrisisEnded(now, self.context.crisis.alert_id, "visitor_left"))
         self._cancellations.spawn(self.chain.visitor_left(self.context), "plugins-visitor-left")
         self.events.emit(VisitorSession(now, "ended", self.visitor, reason))
         self.visitor = 0

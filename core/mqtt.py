@@ -349,6 +349,10 @@ class MqttLink:
             with contextlib.suppress(aiomqtt.MqttError):
                 await client.publish(topic, payload, qos=qos, retain=True)
 
+    async def clear_retained(self, topic: str) -> None:
+        """Delete a retained message from the broker (an empty retained payload), now and after a reconnect."""
+        await self.set_retained(topic, b"", qos=1)
+
     async def stop(self, final_retained: dict[str, bytes] | None = None) -> None:
         """Publish final retained messages (an orderly 'offline'), then disconnect cleanly (no last-will)."""
         self._stopping = True

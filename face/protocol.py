@@ -121,6 +121,10 @@ class Topics:
     def agent_command(self) -> str:
         return self._t("agent/command")
 
+    def safety_alert(self, alert_id: str) -> str:
+        """One crisis alert, retained until an operator acknowledges it (subscribe to ``safety/alert/+``)."""
+        return self._t(f"safety/alert/{alert_id}")
+
     @property
     def perception_state(self) -> str:
         return self._t("perception/state")

@@ -125,6 +125,21 @@ class SafetyEmbedderConfig(BackendSection):
     backend: str = "minilm"
 
 
+class AlertHook(Section):
+    """What else to do with a crisis alert besides publishing it (docs/SAFETY.md, "Operator alerts"): run a command
+    (the alert's JSON on its standard input) or POST the JSON to a webhook. Failures are logged, never fatal."""
+
+    command: list[str] | None = Field(None, min_length=1, description="argv, e.g. [notify-staff, --urgent]")
+    webhook: str | None = Field(None, pattern=r"^https?://", description="a URL to POST the alert's JSON to")
+    timeout_s: float = Field(5.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> AlertHook:
+        if self.command is None and self.webhook is None:
+            raise ValueError("give `command` or `webhook` (or both)")
+        return self
+
+
 class SafetyConfig(Section):
     """Crisis handling. There is deliberately no switch to turn it off: deployments may only add to it."""
 
@@ -134,6 +149,12 @@ class SafetyConfig(Section):
         "You don't have to go through this alone."
     )
     resources: list[str] = Field(default_factory=list, description="lines appended to the crisis reply")
+    crisis_closing: str = Field(
+        "You don't have to go through this alone. Please reach out to someone now, a person you trust or a "
+        "crisis line, and I'll stay here with you.",
+        description="said when the crisis follow-up questions are done (with the resources again)",
+    )
+    alert_hook: AlertHook | None = Field(None, description="also run a command or call a webhook on each alert")
     extra_patterns: list[str] = Field(default_factory=list, description="more crisis phrases (regular expressions)")
     extra_exemplars: list[Path] = Field(
         default_factory=list,

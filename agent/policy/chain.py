@@ -1,18 +1,22 @@
-"""Runs a user turn through safety, the persona's boundaries, the active plugins, then the language model.
+"""Runs a user turn through safety, the AI disclosure, the persona's boundaries, the active plugins, then the model.
 
 Plugins are called through ``call_hook``: a timeout per call, one clear log line for a failure, a timeout, a wrong
 return type or a blocking plugin, and the turn goes on (next plugin, then the model). Plugins see a read-only view
 of the context (``DialogueContext.for_plugins``): a copy of the persona and the history, so no plugin can rewrite
-the system prompt or the past. Besides ``on_turn``, a plugin may define the optional hooks ``opening`` (what to say
-when a conversation starts, instead of the persona's greeting) and ``visitor_left`` (the conversation is over).
+the system prompt or the past. A plugin that hears a risk the detector cannot (an answer to PHQ-9 item 9) calls
+``context.report_risk(reason)``: its reply is dropped and the crisis protocol answers instead. Besides
+``on_turn``, a plugin may define the optional hooks ``opening`` (what to say when a conversation starts, instead of
+the persona's greeting) and ``visitor_left`` (the conversation is over).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
 from companion.agent.policy.boundaries import BoundaryStep
+from companion.agent.policy.disclosure import DisclosureStep
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_calls import PluginFaults, call_hook
 from companion.agent.policy.safety import SafetyStep
@@ -37,6 +41,7 @@ class PolicyChain:
     ) -> None:
         # Safety is a required argument and always runs first: no config, persona or plugin can remove it.
         self.safety = safety
+        self.disclosure = DisclosureStep()  # like safety, not configurable: "are you a person?" is always answered
         self.boundaries = boundaries or BoundaryStep([], safety)
         self.plugins = list(plugins)
         self.final = final
@@ -48,15 +53,16 @@ class PolicyChain:
         return self.faults.total
 
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
-        reply = await self.safety.respond(turn, context)
-        if reply is not None:
-            return reply
-        reply = await self.boundaries.respond(turn, context)
-        if reply is not None:
-            return reply
+        for step in (self.safety, self.disclosure, self.boundaries):
+            reply = await step.respond(turn, context)
+            if reply is not None:
+                return reply
         if not context.crisis_active:
-            view = context.for_plugins()
+            reported: list[tuple[str, str]] = []
             for plugin in self.plugins:
+                view = dataclasses.replace(
+                    context.for_plugins(), report_risk=lambda reason, name=plugin.name: reported.append((name, reason))
+                )
                 ok, reply = await call_hook(
                     plugin.name,
                     "on_turn",
@@ -66,6 +72,10 @@ class PolicyChain:
                     faults=self.faults,
                     what=f"turn {turn.turn_id}",
                 )
+                if reported:  # the plugin heard a risk: its own reply is dropped, the crisis protocol answers
+                    name, reason = reported[0]
+                    log.warning("plugin %r reported a risk (%s) in turn %d", name, reason, turn.turn_id)
+                    return self.safety.begin("reported", reason, turn.turn_id, context)
                 if ok and reply is not None:
                     return reply
         reply = await self.final.respond(turn, context)

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from companion.agent.config.schema import Config, Persona
 from companion.agent.events import Event
+from companion.agent.policy.crisis import CrisisState
 from companion.agent.safety.context import TurnMemory
 from companion.core.registry import BackendKind
 from companion.face.emotions import EmotionState
@@ -45,13 +46,16 @@ class DialogueContext:
     history: list[Exchange] = field(default_factory=list)
     visitor: VisitorState | None = None
     emotion_inference: bool = True  # False: the visitor's affect must not be used (privacy, law)
-    crisis_active: bool = False  # set by the safety step; plugins are skipped while it is on
+    crisis: CrisisState | None = None  # set by the safety step; plugins are skipped while it is on
     plugin_state: dict[str, dict[str, Any]] = field(default_factory=dict)  # each plugin's own scratch space
     # The crisis detector's memory of this conversation's last turns (evidence only, no text): the safety step's.
     safety_memory: TurnMemory = field(default_factory=TurnMemory, repr=False)
     config: Config | None = field(default=None, repr=False)  # plugins get a copy: changing it changes nothing
     emit: Callable[[Event], None] = field(default=lambda event: None, repr=False)  # report an event (--json)
     now: Callable[[], float] = field(default=time.monotonic, repr=False)  # the session's loop clock, for events
+    # A plugin that hears a risk the detector may not (an answer to PHQ-9 item 9) calls this with a short reason:
+    # the chain then starts the crisis protocol and the plugin's own reply is dropped (docs/SAFETY.md).
+    report_risk: Callable[[str], None] = field(default=lambda reason: None, repr=False)
 
     def for_plugins(self) -> DialogueContext:
         """What plugins see: the same conversation, with copies of the persona, config and history, so a plugin
@@ -62,6 +66,12 @@ class DialogueContext:
             config=None if self.config is None else self.config.model_copy(deep=True),
             history=list(self.history),
         )
+
+    @property
+    def crisis_active(self) -> bool:
+        """In crisis mode: from a detected (or reported) risk until an operator acknowledges it or the visitor
+        leaves."""
+        return self.crisis is not None
 
     def last_reply(self) -> Exchange | None:
         return self.history[-1] if self.history else None

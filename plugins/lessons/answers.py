@@ -18,7 +18,7 @@ from companion.plugins.lessons.numbers import read_numbers
 from companion.plugins.lessons.question import Question
 from companion.plugins.lessons.short import read_short
 from companion.plugins.lessons.spoken import asks_again, correction_segments, normalise, take_give_up, vocabulary, words
-from companion.plugins.lessons.yesno import read_yes_no
+from companion.core.yes_no import read_yes_no
 
 __all__ = ["Assessment", "assess"]
 

@@ -11,6 +11,7 @@ import pytest
 
 from companion.agent.config.schema import Config, LlmConfig, SafetyConfig
 from companion.agent.policy.chain import PolicyChain
+from companion.agent.policy.crisis import CrisisState
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.policy.safety import SafetyStep
@@ -123,7 +124,7 @@ async def test_the_first_plugin_opening_replaces_the_greeting_and_crisis_skips_i
     context = DialogueContext(PERSONA)
     opening = await policy.opening(context)
     assert opening is not None and await text_of(opening) == "the opening"
-    context.crisis_active = True
+    context.crisis = CrisisState("explicit", "explicit", 0.0, 1)
     assert await policy.opening(context) is None
 
 

@@ -108,8 +108,13 @@ async def test_safety_answers_before_plugins_and_model_and_turns_on_crisis_mode(
     assert "emergency" in await text_of(reply)
     assert echo.seen == [] and llm.calls == []
     assert context.crisis_active
-    # In crisis mode plugins are skipped and the model is told so.
-    reply = await chain.respond(turn("echo hello", 2), context)
+    # The follow-up questions are the safety step's too; "no" to each never ends crisis mode.
+    for turn_id, answer in enumerate(["echo no", "echo no, never", "echo no"], start=2):
+        reply = await chain.respond(turn(answer, turn_id), context)
+        assert reply.source == "safety" and context.crisis_active
+        await text_of(reply)
+    # Then plugins are still skipped and the model is told it is a crisis.
+    reply = await chain.respond(turn("echo what is the tallest dinosaur", 5), context)
     assert reply.source == "llm" and echo.seen == []
     await text_of(reply)
     assert "crisis" in llm.calls[-1][0].content
@@ -119,7 +124,7 @@ async def test_deployment_resources_are_added_to_the_crisis_reply() -> None:
     config = SafetyConfig(resources=["Call 988 in the US."], extra_patterns=[r"\bno way out\b"])
     chain = PolicyChain(SafetyStep(config), [], LlmStep(ScriptedLLM([]), LlmConfig()))
     reply = await chain.respond(turn("I feel like there is no way out"), DialogueContext(PERSONA))
-    assert (await text_of(reply)).endswith("Call 988 in the US.")
+    assert "Call 988 in the US." in await text_of(reply)
 
 
 def test_bad_custom_pattern_is_a_config_error() -> None:

@@ -104,7 +104,7 @@ async def test_a_crisis_during_a_lesson_ends_it() -> None:
     crisis = await session.say("I want to kill myself")
     assert crisis.source == "safety"
     assert not events.of_type(AnswerAssessed)  # the crisis turn never reached the lesson
-    session.context.crisis_active = False  # as when the crisis mode has run its course
+    session.context.crisis = None  # as when an operator acknowledged the alert
     after = await session.say("five")
     assert after.source == "llm"
     assert events.of_type(LessonFinished)[-1].reason == "safety"

@@ -20,7 +20,7 @@ from companion.agent.events import EVENT_TYPES, Event
 
 SCHEMA_ID = "urn:companion:events"
 # Modules that define event classes (importing them registers their events).
-EVENT_MODULES = ("companion.agent.events", "companion.plugins.lessons.events")
+EVENT_MODULES = ("companion.agent.events", "companion.plugins.lessons.events", "companion.plugins.counseling.events")
 
 
 def registered_events() -> dict[str, type[Event]]:

@@ -85,10 +85,18 @@ _SOMETIMES = re.compile(
     r"|a\s+lot|more\s+than\s+once|now\s+and\s+then|on\s+and\s+off|from\s+time\s+to\s+time)\b"
 )
 
+_UNSURE = re.compile(
+    r"\b(?:do\s+not|don't|dont|didn't)\s+(?:know|understand)\b|\bnot\s+sure\b|\bno\s+idea\b|\bmaybe\b|\bperhaps\b"
+    r"|\bhard\s+to\s+say\b|\bwhat\s+do\s+you\s+mean\b|\bcan\s+you\s+repeat\b|\bpardon\b"
+)
+
 
 def read_answer(text: str) -> bool | None:
-    """Yes, no or unclear (None) for an answer to a follow-up question, as people say it."""
+    """Yes, no or unclear (None) for an answer to a follow-up question, as people say it. Unsure answers ("I don't
+    know", "maybe") are unclear: the protocol treats them as not a no."""
     lowered = text.lower().replace("\u2019", "'")
+    if _UNSURE.search(lowered):
+        return None
     answer = read_yes_no(lowered)
     if answer is None and _SOMETIMES.search(lowered):
         return True

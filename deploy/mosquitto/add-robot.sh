@@ -24,6 +24,7 @@ topic write $t/face/expression
 topic write $t/face/command
 topic write $t/face/audio
 topic write $t/agent/status
+topic write $t/safety/#
 topic write $t/perception/#
 topic read $t/perception/#
 topic read $t/face/status

@@ -300,6 +300,26 @@ class Config(Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _clinic_defaults(self) -> Config:
+        """A clinic (docs/SAFETY.md, "Clinic deployments") lists its own crisis lines and records nothing."""
+        if self.privacy.deployment != "clinic":
+            return self
+        if not self.safety.resources:
+            raise KeyProblemError(
+                ("safety", "resources"),
+                "a clinic deployment must list its local crisis lines and emergency number in safety.resources "
+                "(they are said in every crisis reply)",
+            )
+        for key in ("store_audio", "store_video", "store_face_crops", "store_transcripts"):
+            if getattr(self.privacy, key):
+                raise KeyProblemError(
+                    ("privacy", key),
+                    f"privacy.{key} must be false where privacy.deployment is 'clinic': counseling talk is health "
+                    "data, and companion keeps none of it",
+                )
+        return self
+
     # --- derived settings -------------------------------------------------------------------------------------
 
     def build_context(self) -> BuildContext:

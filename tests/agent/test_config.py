@@ -111,6 +111,18 @@ def test_emotion_recognition_is_refused_in_schools_and_workplaces(tmp_path: Path
     assert load_config(write(tmp_path, BASE), {}).emotion_inference_enabled is True
 
 
+def test_a_clinic_must_list_its_crisis_lines_and_records_nothing(tmp_path: Path) -> None:
+    clinic = BASE + "privacy:\n  deployment: clinic\n"
+    message = error_of(write(tmp_path, clinic, "clinic.yaml"))
+    assert "safety.resources: a clinic deployment must list its local crisis lines" in message
+    lines = clinic + 'safety:\n  resources: ["Call 988."]\n'
+    assert load_config(write(tmp_path, lines, "ok.yaml"), {}).safety.resources == ["Call 988."]
+    recording = lines.replace("deployment: clinic\n", "deployment: clinic\n  store_audio: true\n")
+    path = write(tmp_path, recording, "rec.yaml")
+    message = error_of(path)
+    assert "privacy.store_audio: privacy.store_audio must be false" in message and f"{path}:" in message, message
+
+
 def test_a_persona_overrides_only_the_turn_taking_keys_it_names(tmp_path: Path) -> None:
     text = BASE + "    turn_taking:\n      unfinished_silence_ms: 2000\nturn_taking:\n  end_of_turn_silence_ms: 300\n"
     config = load_config(write(tmp_path, text), {})

@@ -1,5 +1,5 @@
 """Commands to the agent on ``agent/command`` (docs/PROTOCOL.md, "Agent commands"): mirror on/off, a new visitor,
-an operator's acknowledgment of a crisis alert.
+another persona, an operator's acknowledgment of a crisis alert.
 
 Decoding validates the whole message (types, size) and raises ``ProtocolError`` otherwise; ``CommandHandler``
 counts and drops those, with one log line per kind of problem rather than one per message.
@@ -24,8 +24,10 @@ class AgentCommand(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
 
     v: Literal[1]
-    cmd: Literal["mirror", "new_visitor", "crisis_ack"]
+    cmd: Literal["mirror", "new_visitor", "crisis_ack", "persona"]
     on: bool | None = None
+    name: str | None = Field(None, min_length=1, max_length=64)  # persona: the config key of the persona
+    greet: bool = False  # persona: say the new persona's greeting
     alert_id: str | None = Field(None, min_length=1, max_length=64)  # crisis_ack: the alert acknowledged
     by: str | None = Field(None, max_length=64)  # crisis_ack: who acknowledged (kept in the event and the log)
 
@@ -44,6 +46,8 @@ def decode_command(payload: bytes) -> AgentCommand:
         raise ProtocolError(f"bad agent command: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     if command.cmd == "mirror" and command.on is None:
         raise ProtocolError("bad agent command: mirror needs `on`")
+    if command.cmd == "persona" and command.name is None:
+        raise ProtocolError("bad agent command: persona needs `name`")
     if command.cmd == "crisis_ack" and command.alert_id is None:
         raise ProtocolError("bad agent command: crisis_ack needs `alert_id`")
     return command
@@ -55,6 +59,8 @@ class Commandable(Protocol):
     def new_visitor(self, reason: str = "new_visitor command") -> None: ...
 
     def acknowledge_crisis(self, alert_id: str, by: str = "") -> bool: ...
+
+    def switch_persona(self, key: str, greet: bool = False) -> bool: ...
 
 
 class CommandHandler:
@@ -79,5 +85,7 @@ class CommandHandler:
             self.target.set_mirror(bool(command.on), "command")
         elif command.cmd == "new_visitor":
             self.target.new_visitor("new_visitor command")
+        elif command.cmd == "persona" and command.name is not None:
+            self.target.switch_persona(command.name, command.greet)
         elif command.cmd == "crisis_ack" and command.alert_id is not None:
             self.target.acknowledge_crisis(command.alert_id, command.by or "")

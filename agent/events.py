@@ -315,6 +315,17 @@ class MirrorChanged(Event):
     reason: str  # "persona", "--mirror", "command", "camera lost"
 
 
+@dataclass(frozen=True)
+class PersonaChanged(Event):
+    """The robot became another persona (the ``persona`` command), or refused to (``refused`` says why)."""
+
+    event_type: ClassVar[str] = "persona_changed"
+    persona: str  # the config key asked for
+    name: str  # the persona's name ("Ada"), or "" when refused
+    previous: str
+    refused: str = ""  # why the switch did not happen: unknown persona, another voice, a crisis
+
+
 E = TypeVar("E", bound=Event)
 
 

@@ -31,6 +31,7 @@ from companion.agent.events import (
     EventBus,
     InterruptionResolved,
     PartialTranscript,
+    PersonaChanged,
     ReplyFinished,
     UserSpeechStarted,
     UserTurnEvent,
@@ -46,6 +47,7 @@ from companion.agent.mirror import Mirror
 from companion.agent.policy.boundaries import BoundaryStep
 from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
+from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.policy.safety import SafetyStep
 from companion.agent.policy.types import DialogueContext, Plugin, UserTurn, fixed_reply
 from companion.agent.reply import ActiveReply, ReplyState
@@ -387,6 +389,51 @@ class ConversationSession:
     def set_mirror(self, on: bool, reason: str = "command") -> None:
         """Mirror mode on or off (the --mirror flag, a persona's ``mirror``, the protocol's mirror command)."""
         self.follower.set_mirror(on, reason)
+
+    # --- personas ---------------------------------------------------------------------------------------------
+
+    def switch_persona(self, key: str, greet: bool = False) -> bool:
+        """Become the persona ``key`` of the config (the ``persona`` command): its prompt, plugins, boundaries,
+        turn-taking, baseline face and mirror setting. What is being said stops and a new conversation starts, so
+        nothing of one persona's talk carries into the other's. Refused (one log line, a ``persona_changed`` event
+        with ``refused``) for an unknown persona, a persona with another voice (the voice is loaded at start:
+        restart with ``--persona``), and during a crisis (crisis handling is never switched away)."""
+        now = self.clock.now()
+        previous = self.config.persona
+        persona = self.config.personas.get(key)
+        refused = ""
+        if persona is None:
+            refused = f"no persona {key!r} in the config (defined: {', '.join(sorted(self.config.personas))})"
+        elif persona.voice != self.persona.voice:
+            refused = f"persona {key!r} speaks with another voice ({persona.voice}): restart with --persona {key}"
+        elif self.context.crisis_active:
+            refused = "a crisis is open: an operator acknowledges it first"
+        if refused:
+            log.warning("persona switch to %r refused: %s", key, refused)
+            self.events.emit(PersonaChanged(now, key, "", previous, refused))
+            return False
+        assert persona is not None
+        old_names = set(self.persona.plugins)
+        extras = [plugin for plugin in self.chain.plugins if plugin.name not in old_names]  # given in code: kept
+        plugins = load_plugins(persona.plugins, where=f"personas.{key}.plugins")
+        self._end_visitor_session("persona switch")
+        self.config = self.config.model_copy(update={"persona": key})
+        self.persona = persona
+        self.turn_config = self.config.turn_taking_for(persona)
+        self.chain.plugins = [*plugins, *extras]
+        self.chain.boundaries = BoundaryStep(persona.boundaries, self.chain.safety)
+        self.responder.fade_ms = self.turn_config.fade_ms
+        if self._listener is not None:
+            self._listener.config = self.turn_config
+        baseline = persona.emotion_baseline
+        self.face.emotion(EmotionState(baseline.emotion, baseline.intensity), 0, now)
+        self.follower.set_mirror(persona.mirror, "persona")
+        self._start_visitor_session("persona switch")
+        log.warning("persona switched from %r to %r (%s)", previous, key, persona.name)
+        self.events.emit(PersonaChanged(now, key, persona.name, previous))
+        if greet:
+            self._greetings.spawn(self.greet(), "greeting")
+        return True
 
     # --- visitor sessions -------------------------------------------------------------------------------------
 

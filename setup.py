@@ -39,6 +39,8 @@ PACKAGES.append("companion.face.web.static")
 PACKAGE_DIR["companion.face.web.static"] = "face/web/static"
 PACKAGES.append("companion.plugins.lessons.content")
 PACKAGE_DIR["companion.plugins.lessons.content"] = "plugins/lessons/content"
+PACKAGES.append("companion.plugins.counseling.scripts")
+PACKAGE_DIR["companion.plugins.counseling.scripts"] = "plugins/counseling/scripts"
 
 DEFAULT_CONFIG = "config.yaml"
 PACKAGED_CONFIG = ("companion", "cli", "default_config.yaml")
@@ -64,6 +66,7 @@ setup(
         "companion.agent.safety": ["data/*.yaml", "data/*.txt"],
         "companion.tools.safety": ["data/*.yaml"],
         "companion.plugins.lessons.content": ["*.yaml"],
+        "companion.plugins.counseling.scripts": ["*.yaml"],
     },
     include_package_data=True,
 )

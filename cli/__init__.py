@@ -24,7 +24,9 @@ from companion.core.errors import CompanionError
 if TYPE_CHECKING:
     from companion.agent.config import Config
 
-SUBCOMMANDS = ("demo", "chat", "run", "face", "perceive", "status", "check", "models", "bench", "safety", "lessons")
+SUBCOMMANDS = (
+    "demo", "chat", "run", "face", "perceive", "status", "check", "models", "bench", "safety", "lessons", "counseling"
+)  # fmt: skip
 CONFIG_SEARCH = (
     "Config file: --config PATH, else $COMPANION_CONFIG, else ./config.yaml, else config.yaml in the user config "
     "folder (~/.config/companion/ on Linux), else the packaged default."

@@ -1,0 +1,1 @@
+"""Counseling scripts: scripted, evidence-based flows (screenings, exercises) read from YAML (docs/COUNSELING.md)."""

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
+from companion.core.yes_no import read_yes_no
 from companion.plugins.lessons.assessment import GAVE_UP, NOT_UNDERSTOOD, Assessment
 from companion.plugins.lessons.choices import read_choice, say_option
 from companion.plugins.lessons.numbers import read_numbers
 from companion.plugins.lessons.question import Question
 from companion.plugins.lessons.short import read_short
 from companion.plugins.lessons.spoken import asks_again, correction_segments, normalise, take_give_up, vocabulary, words
-from companion.core.yes_no import read_yes_no
 
 __all__ = ["Assessment", "assess"]
 

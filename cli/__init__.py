@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from companion.agent.config import Config
 
 SUBCOMMANDS = (
-    "demo", "chat", "run", "face", "perceive", "status", "check", "models", "bench", "safety", "lessons", "counseling"
+    "demo", "chat", "run", "face", "perceive", "status", "check", "models", "bench", "safety", "lessons", "counseling",
+    "results",
 )  # fmt: skip
 CONFIG_SEARCH = (
     "Config file: --config PATH, else $COMPANION_CONFIG, else ./config.yaml, else config.yaml in the user config "

@@ -116,6 +116,13 @@ class PrivacyConfig(Section):
     store_video: bool = False
     store_face_crops: bool = False
     store_transcripts: bool = False
+    keep_results: bool = Field(
+        False, description="keep lesson scores and screening results after the visitor leaves (no words, no names)"
+    )
+    results_dir: Path = Field(
+        Path("~/.local/share/companion/results").expanduser(), description="where kept results go, one file a plugin"
+    )
+    retention_days: int = Field(30, ge=1, le=3650, description="kept results older than this are deleted")
 
 
 class SafetyEmbedderConfig(BackendSection):
@@ -231,6 +238,12 @@ class LessonsConfig(Section):
     start: str | None = Field(None, description="give this lesson to every visitor (also --lesson NAME)")
 
 
+class CounselingConfig(Section):
+    """Counseling scripts (docs/COUNSELING.md): more folders of script files, before the built-in ones."""
+
+    folders: list[Path] = Field(default_factory=list, description="folders of script files, before the built-in ones")
+
+
 class Boundary(Section):
     """A topic the persona declines, and the line it says instead (docs/PERSONAS.md)."""
 
@@ -272,6 +285,7 @@ class Config(Section):
     sessions: SessionsConfig = Field(default_factory=SessionsConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     lessons: LessonsConfig = Field(default_factory=LessonsConfig)
+    counseling: CounselingConfig = Field(default_factory=CounselingConfig)
     persona: str = Field(..., description="the key of the active persona in `personas`")
     personas: dict[str, Persona] = Field(..., min_length=1)
 

@@ -8,7 +8,8 @@ is an answer (``ScriptRun``) until it ends; "stop" ends it early, kindly. Decisi
   once the safety layer has answered since it started; an answer at an ask's ``risk_at_least`` (PHQ-9 item 9)
   calls ``context.report_risk``, ends the run, and the crisis protocol answers instead of this plugin;
 - results (script, total, band, item scores; never free answers) live in the conversation's plugin state and go
-  out as a ``counseling_result`` event; nothing is written to disk, and a new visitor starts with empty state;
+  out as a ``counseling_result`` event; they are written to disk only where ``privacy.keep_results`` allows, for
+  ``privacy.retention_days`` (``plugins/results.py``); a new visitor starts with empty state;
 - an optional ``counseling`` config section may name more ``folders`` of scripts; without it the shipped
   ``scripts/`` are used.
 """
@@ -27,6 +28,7 @@ from companion.plugins.counseling.loader import ScriptError, load_script, script
 from companion.plugins.counseling.run import Ended, Line, Result, ScriptRun, Turn
 from companion.plugins.counseling.schema import Script
 from companion.plugins.counseling.stopping import wants_to_stop
+from companion.plugins.results import ResultStore, conversation_id
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,12 @@ class CounselingPlugin:
             match happening:
                 case Result():
                     kept = {"script": script, **dataclasses.asdict(happening)}
-                    context.state_for(self.name).setdefault("results", []).append(kept)
+                    state = context.state_for(self.name)
+                    state.setdefault("results", []).append(kept)
                     context.emit(_result_event(happening, script, context.now()))
+                    store = ResultStore.for_plugin(context.config, self.name)
+                    if store is not None:  # privacy.keep_results: numbers only, for the retention period
+                        store.keep(conversation_id(state), kept)
                 case Ended():
                     context.emit(events.CounselingEnded(context.now(), script, happening.reason))
 

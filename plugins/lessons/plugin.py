@@ -6,7 +6,8 @@ List ``lesson`` in a persona's ``plugins`` (the tutor persona does). A lesson st
 opening. While a lesson runs, every turn is an answer (``LessonRun``) until the summary; "stop the lesson" ends it
 early with the score so far. Safety still comes first: a crisis turn never reaches the lesson, and while the
 session is in crisis mode plugins are not called at all. A lesson belongs to one visitor: its state lives in the
-conversation's plugin state, which a new visitor does not inherit, and nothing of it is stored.
+conversation's plugin state, which a new visitor does not inherit. Only the final score is kept after the visitor
+leaves, and only where ``privacy.keep_results`` allows it, for ``privacy.retention_days`` (``plugins/results.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from companion.plugins.lessons import events
 from companion.plugins.lessons.flow import Asked, Assessed, Finished, Happening, HintGiven, LessonRun, Turn
 from companion.plugins.lessons.loader import LessonError, lesson_files, load_lesson
 from companion.plugins.lessons.schema import Lesson
+from companion.plugins.results import ResultStore, conversation_id
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +102,13 @@ class LessonPlugin:
         return fixed_reply(said.text, self.source)
 
     def _report(self, happenings: tuple[Happening, ...], run: LessonRun, context: DialogueContext) -> None:
+        lesson = run.lesson.id or run.lesson.title
         for happening in happenings:
-            context.emit(_event(happening, run.lesson.id or run.lesson.title, context.now()))
+            context.emit(_event(happening, lesson, context.now()))
+            store = ResultStore.for_plugin(context.config, self.name)
+            if isinstance(happening, Finished) and store is not None:  # privacy.keep_results: the score only
+                kept = {"lesson": lesson, "correct": happening.correct, "asked": happening.asked}
+                store.keep(conversation_id(context.state_for(self.name)), {**kept, "reason": happening.reason})
 
     def _available(self, context: DialogueContext) -> dict[str, Lesson]:
         if self._lessons is None:

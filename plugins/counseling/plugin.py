@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from companion.plugins.api import DialogueContext, Reply, UserTurn
@@ -58,7 +59,7 @@ class CounselingPlugin:
                 context.report_risk(said.risk)  # the chain drops this reply; the crisis protocol answers
             return self._say(said, run, context)
         scripts = self._available(context)
-        chosen = chosen_script(turn.text, scripts, offered=bool(state.get("offered")))
+        chosen = chosen_script(turn.text, scripts, offered=bool(state.get("offered")) or _scripts_offered(context))
         if chosen is not None:
             state.pop("offered", None)
             return self._start(chosen, context)
@@ -110,6 +111,16 @@ class CounselingPlugin:
                 except ScriptError as error:
                     log.error("counseling script %s is left out: %s", found.path, error.message)
         return self._scripts
+
+
+_OFFERS = re.compile(r"\b(?:exercises?|questionnaires?|screenings?)\b")
+
+
+def _scripts_offered(context: DialogueContext) -> bool:
+    """Did the robot just offer scripts (its last reply, or the greeting before the first turn, names them)?"""
+    last = context.last_reply()
+    said = last.robot if last is not None else (context.persona.greeting or "")
+    return _OFFERS.search(said.lower()) is not None
 
 
 def _result_event(result: Result, script: str, t: float) -> events.CounselingResult:

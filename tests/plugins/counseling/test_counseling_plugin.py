@@ -178,3 +178,16 @@ async def test_what_can_we_do_lists_the_scripts_and_naming_one_starts_it() -> No
     assert started is not None and "five things you can see" in started
     assert talk.of_type(CounselingStarted)[0].script == "grounding"
     assert await Conversation(CounselingPlugin()).say("I've been feeling anxious lately") is None
+
+
+@virtual_time
+async def test_a_greeting_that_offers_the_scripts_lets_the_visitor_just_name_one() -> None:
+    talk = Conversation(CounselingPlugin())
+    talk.context.persona = Persona(
+        name="Sam", style="You are kind.", greeting="Hi, I'm Sam. We can also do a breathing exercise if you like."
+    )
+    started = await talk.say("the breathing one")
+    assert started is not None and talk.of_type(CounselingStarted)[0].script == "breathing"
+    chatting = Conversation(CounselingPlugin())
+    chatting.context.persona = talk.context.persona
+    assert await chatting.say("I am feeling down today") is None  # a feeling is for the conversation

@@ -48,7 +48,7 @@ from companion.core.decoding import (
 from companion.face.channels import CHANNELS, ChannelSpec
 
 PROTOCOL_VERSION = 1
-PROTOCOL_REVISION = "1.1"  # docs/PROTOCOL.md, "Versioning": revisions only add what older peers may ignore
+PROTOCOL_REVISION = "1.2"  # docs/PROTOCOL.md, "Versioning": revisions only add what older peers may ignore
 TOPIC_ROOT = "companion"
 
 FRAME_HEADER = struct.Struct("<BBHIIId")

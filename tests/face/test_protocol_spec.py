@@ -91,6 +91,7 @@ def test_topics_table_matches_topics() -> None:
     topics = Topics("robot")
     properties = [name for name, value in vars(Topics).items() if isinstance(value, property)]
     implemented = {getattr(topics, name).removeprefix("companion/robot/") for name in properties}
+    implemented.add(topics.safety_alert("<alert_id>").removeprefix("companion/robot/"))  # one topic per alert
     rows = table("topic")
     assert {row[0] for row in rows} == implemented
     qos = {row[0]: (row[2], row[3]) for row in rows}

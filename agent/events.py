@@ -120,6 +120,18 @@ class CrisisAlert(Event):
 
 
 @dataclass(frozen=True)
+class ModelAsked(Event):
+    """A plugin asked the language model for something narrow (a hint, a paraphrase): ``ok`` when its answer came
+    back and passed the output screen, else the reason (docs/PLUGINS.md, "Asking the model")."""
+
+    event_type: ClassVar[str] = "model_asked"
+    plugin: str
+    task: str  # hint, paraphrase, explain, encourage
+    ok: bool
+    reason: str  # "", no_model, error, timeout, empty, gave_away, unsafe:<category>
+
+
+@dataclass(frozen=True)
 class CrisisEnded(Event):
     """Crisis mode ended for this visitor: an operator acknowledged the alert, or the visitor left (the alert then
     stays until acknowledged)."""

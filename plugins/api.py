@@ -13,12 +13,24 @@ A minimal plugin (see plugins/builtin/repeat.py and docs/PLUGINS.md)::
 Register it under the ``companion.plugins`` entry-point group and list its name in a persona's ``plugins``.
 Plugins run in the persona's order; the first reply wins; the language model answers when none does. Plugins
 never run while the session is in crisis mode, and they cannot skip or change the safety step. Optional hooks
-``opening`` and ``visitor_left``, the timeouts and what a plugin sees are in docs/PLUGINS.md.
+``opening`` and ``visitor_left``, ``context.ask_model`` (a narrow, screened request to the language model),
+``context.report_risk``, the timeouts and what a plugin sees are in docs/PLUGINS.md.
 """
 
 from __future__ import annotations
 
 from companion.agent.events import Event
+from companion.agent.policy.model_requests import ModelAnswer, ModelRequest
 from companion.agent.policy.types import DialogueContext, Exchange, Plugin, Reply, UserTurn, fixed_reply
 
-__all__ = ["DialogueContext", "Event", "Exchange", "Plugin", "Reply", "UserTurn", "fixed_reply"]
+__all__ = [
+    "DialogueContext",
+    "Event",
+    "Exchange",
+    "ModelAnswer",
+    "ModelRequest",
+    "Plugin",
+    "Reply",
+    "UserTurn",
+    "fixed_reply",
+]

@@ -4,7 +4,8 @@ Plugins are called through ``call_hook``: a timeout per call, one clear log line
 return type or a blocking plugin, and the turn goes on (next plugin, then the model). Plugins see a read-only view
 of the context (``DialogueContext.for_plugins``): a copy of the persona and the history, so no plugin can rewrite
 the system prompt or the past. A plugin that hears a risk the detector cannot (an answer to PHQ-9 item 9) calls
-``context.report_risk(reason)``: its reply is dropped and the crisis protocol answers instead. Besides
+``context.report_risk(reason)``: its reply is dropped and the crisis protocol answers instead. A plugin may ask the
+model one narrow, typed thing (``context.ask_model``, ``model_requests.py``), screened like every reply. Besides
 ``on_turn``, a plugin may define the optional hooks ``opening`` (what to say when a conversation starts, instead of
 the persona's greeting) and ``visitor_left`` (the conversation is over).
 """
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from companion.agent.policy.boundaries import BoundaryStep
 from companion.agent.policy.disclosure import DisclosureStep
 from companion.agent.policy.llm_step import LlmStep
+from companion.agent.policy.model_requests import ModelAnswer, ModelRequest, ModelRequests, no_model
 from companion.agent.policy.plugin_calls import PluginFaults, call_hook
 from companion.agent.policy.safety import SafetyStep
 from companion.agent.policy.types import DialogueContext, Plugin, PolicyStep, Reply, UserTurn
@@ -61,7 +63,9 @@ class PolicyChain:
             reported: list[tuple[str, str]] = []
             for plugin in self.plugins:
                 view = dataclasses.replace(
-                    context.for_plugins(), report_risk=lambda reason, name=plugin.name: reported.append((name, reason))
+                    context.for_plugins(),
+                    report_risk=lambda reason, name=plugin.name: reported.append((name, reason)),
+                    ask_model=self._model_requests_for(plugin.name, context),
                 )
                 ok, reply = await call_hook(
                     plugin.name,
@@ -82,6 +86,22 @@ class PolicyChain:
         if reply is None:
             raise RuntimeError("the final policy step must always reply")
         return reply
+
+    def _model_requests_for(
+        self, plugin: str, context: DialogueContext
+    ) -> Callable[[ModelRequest], Awaitable[ModelAnswer]]:
+        """``context.ask_model`` for one plugin: the final step's model, this persona, the output screen."""
+        llm = getattr(self.final, "llm", None)
+        if llm is None:
+            return no_model
+        requests = ModelRequests(llm, self.screen_clause)
+
+        async def ask(request: ModelRequest) -> ModelAnswer:
+            return await requests.ask(
+                request, plugin=plugin, persona_style=context.persona.style, emit=context.emit, now=context.now()
+            )
+
+        return ask
 
     async def screen_clause(self, clause: str) -> ScreenVerdict:
         """The output screen's verdict on one clause of the model's reply (the persona's boundaries included)."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from companion.agent.config.schema import Config, Persona
 from companion.agent.events import Event
 from companion.agent.policy.crisis import CrisisState
+from companion.agent.policy.model_requests import ModelAnswer, ModelRequest, no_model
 from companion.agent.safety.context import TurnMemory
 from companion.core.registry import BackendKind
 from companion.face.emotions import EmotionState
@@ -56,6 +57,8 @@ class DialogueContext:
     # A plugin that hears a risk the detector may not (an answer to PHQ-9 item 9) calls this with a short reason:
     # the chain then starts the crisis protocol and the plugin's own reply is dropped (docs/SAFETY.md).
     report_risk: Callable[[str], None] = field(default=lambda reason: None, repr=False)
+    # A narrow, typed request to the language model (a hint, a paraphrase), screened before the plugin gets it.
+    ask_model: Callable[[ModelRequest], Awaitable[ModelAnswer]] = field(default=no_model, repr=False)
 
     def for_plugins(self) -> DialogueContext:
         """What plugins see: the same conversation, with copies of the persona, config and history, so a plugin

@@ -74,6 +74,16 @@ class Turn:
 
     text: str
     happenings: tuple[Happening, ...] = ()
+    hint_wanted: HintWanted | None = None  # no authored hint is left and the lesson allows a model's (plugin.py)
+
+
+@dataclass(frozen=True)
+class HintWanted:
+    """A wrong answer with tries left and no authored hint left, in a lesson with ``model_hints: true``."""
+
+    question_id: str
+    prompt: str
+    answer: str  # spoken form of the right answer: the model's hint must not contain it
 
 
 @dataclass
@@ -153,6 +163,7 @@ class LessonRun:
         happenings: list[Happening] = [self._assessed(current, text, assessment)]
         question = current.question
         lines = [f"[concerned:0.3] {self._pick(question.encourage or self.lesson.encourage)}"]
+        wanted: HintWanted | None = None
         if current.hints_used < len(question.hints):
             hint = question.hints[current.hints_used]
             current.hints_used += 1
@@ -160,9 +171,20 @@ class LessonRun:
             lines.append(f"[neutral] Here's a hint: {hint}")
         else:
             lines.append(f"[neutral] {TRY_AGAIN}")
+            if self.lesson.model_hints:
+                wanted = HintWanted(self._id(question), question.prompt, question.spoken_answer)
         current.attempt += 1
         happenings.append(Asked(self._id(question), question.prompt, question.kind, current.attempt))
-        return Turn(" ".join(lines), tuple(happenings))
+        return Turn(" ".join(lines), tuple(happenings), wanted)
+
+    def model_hint(self, hint: str) -> Turn:
+        """A hint the plugin got from the language model (screened) for the question asked again: say it."""
+        current = self._current
+        if current is None:
+            raise RuntimeError("no question is waiting for an answer")
+        current.hints_used += 1
+        happening = HintGiven(self._id(current.question), hint, current.hints_used)
+        return Turn(f"[neutral] Here's a hint: {hint}", (happening,))
 
     def _explain(self, current: _Current, text: str, assessment: Assessment) -> Turn:
         question = current.question

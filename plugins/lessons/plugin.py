@@ -19,9 +19,19 @@ import re
 from rapidfuzz import fuzz
 
 from companion.agent.events import Event
-from companion.plugins.api import DialogueContext, Reply, UserTurn, fixed_reply
+from companion.plugins.api import DialogueContext, ModelRequest, Reply, UserTurn, fixed_reply
 from companion.plugins.lessons import events
-from companion.plugins.lessons.flow import Asked, Assessed, Finished, Happening, HintGiven, LessonRun, Turn
+from companion.plugins.lessons.flow import (
+    TRY_AGAIN,
+    Asked,
+    Assessed,
+    Finished,
+    Happening,
+    HintGiven,
+    HintWanted,
+    LessonRun,
+    Turn,
+)
 from companion.plugins.lessons.loader import LessonError, lesson_files, load_lesson
 from companion.plugins.lessons.schema import Lesson
 from companion.plugins.results import ResultStore, conversation_id
@@ -65,6 +75,8 @@ class LessonPlugin:
                 self._report(run.stop("safety").happenings, run, context)
                 return None
             said = run.stop("stopped") if _STOP.search(turn.text) else run.answer(turn.text)
+            if said.hint_wanted is not None:
+                said = await self._with_model_hint(said, said.hint_wanted, run, context)
             return self._say(said, run, context)
         text = turn.text.lower()
         if not (_ASKS_FOR_A_LESSON.search(text) or state.get("offered") or _lessons_offered(context)):
@@ -100,6 +112,16 @@ class LessonPlugin:
     def _say(self, said: Turn, run: LessonRun, context: DialogueContext) -> Reply:
         self._report(said.happenings, run, context)
         return fixed_reply(said.text, self.source)
+
+    async def _with_model_hint(self, said: Turn, wanted: HintWanted, run: LessonRun, context: DialogueContext) -> Turn:
+        """The model's hint in place of "have another go", when it answers and its hint passes the output screen
+        and does not say the answer; otherwise the turn as it was."""
+        answer = await context.ask_model(ModelRequest("hint", wanted.prompt, answer=wanted.answer, max_words=30))
+        if not answer.ok:
+            return said
+        hint = run.model_hint(answer.text)
+        text = said.text.removesuffix(f"[neutral] {TRY_AGAIN}").rstrip()
+        return Turn(f"{text} {hint.text}", (*said.happenings[:-1], *hint.happenings, said.happenings[-1]))
 
     def _report(self, happenings: tuple[Happening, ...], run: LessonRun, context: DialogueContext) -> None:
         lesson = run.lesson.id or run.lesson.title

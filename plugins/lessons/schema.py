@@ -94,6 +94,7 @@ class Lesson(Section):
     praise: list[str] = Field(default_factory=lambda: list(DEFAULT_PRAISE))
     encourage: list[str] = Field(default_factory=lambda: list(DEFAULT_ENCOURAGE))
     summary: str = "You got {correct} out of {asked} right."
+    model_hints: bool = False  # when a question's own hints are used up, ask the language model for one (screened)
     steps: list[Step]
 
     @field_validator("language")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from companion.agent.config.schema import Config
 from companion.agent.events import (
+    AffectChanged,
     AudioEnded,
     AudioStarted,
     BargeIn,
@@ -28,13 +29,16 @@ from companion.agent.events import (
     CrisisAcknowledged,
     CrisisEnded,
     ErrorEvent,
+    Event,
     EventBus,
+    HeadGesture,
     InterruptionResolved,
     PartialTranscript,
     PersonaChanged,
     ReplyFinished,
     UserSpeechStarted,
     UserTurnEvent,
+    VisitorPresence,
     VisitorSession,
 )
 from companion.agent.face_port import AgentFace
@@ -49,7 +53,7 @@ from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.policy.safety import SafetyStep
-from companion.agent.policy.types import DialogueContext, Plugin, UserTurn, fixed_reply
+from companion.agent.policy.types import DialogueContext, Plugin, Reply, UserTurn, fixed_reply
 from companion.agent.reply import ActiveReply, ReplyState
 from companion.agent.responder import Responder
 from companion.agent.timing import TurnTimings
@@ -73,6 +77,8 @@ from companion.speech.tts import TextToSpeech
 from companion.speech.vad import VoiceActivityDetector
 
 log = logging.getLogger(__name__)
+
+PERCEPTION_EVENTS = (HeadGesture, VisitorPresence, AffectChanged)  # what plugins' ``on_perception`` hooks get
 
 
 @dataclass
@@ -164,6 +170,8 @@ class ConversationSession:
             )
 
     async def start(self) -> None:
+        await self.chain.lifecycle("on_start")
+        self.events.subscribe(self._perceived)
         self._start_visitor_session("start")
         if self.persona.mirror:
             self.follower.set_mirror(True, "persona")
@@ -181,6 +189,8 @@ class ConversationSession:
         await self._cancellations.wait()
         await self._greetings.cancel()
         self._end_visitor_session("shutdown")
+        await self._cancellations.wait()  # the plugins' visitor_left
+        await self.chain.lifecycle("on_stop")
         if self._listener is not None:
             await self._listener.close()
         await self.face.drain()
@@ -207,12 +217,38 @@ class ConversationSession:
             answer = fixed_reply(self.persona.greeting, "greeting")
         if answer is None:
             return None
+        return await self._speak_unprompted(answer, remember)
+
+    async def _speak_unprompted(self, answer: Reply, remember: bool) -> ReplyFinished:
+        """Say a reply that answers no user turn (a greeting, a plugin's answer to a nod)."""
         turn = UserTurn(next(self._turn_ids), "", "text", self.clock.now())
         timings = TurnTimings(turn.turn_id, end_of_speech=turn.t, transcript_final=turn.t)
         reply = self._track(self.responder.start(turn, timings, answer=answer, remember=remember))
         if self._active is None or self._active.done.is_set():
             self._active = reply  # the visitor may talk over a greeting (or a lesson's first question): barge-in
         return await self._run_to_end(reply)
+
+    # --- perception events to plugins ---------------------------------------------------------------------------
+
+    def _busy(self) -> bool:
+        """A reply is being made or played, or the user is talking: no time for an unprompted reply."""
+        replies = (self._active, self._speculative, self._interrupted)
+        talking = self._listener is not None and self._listener.segmenter.in_utterance
+        return talking or any(reply is not None and not reply.done.is_set() for reply in replies)
+
+    def _perceived(self, event: Event) -> None:
+        """A nod or shake onset, a presence change or an affect change reaches the plugins while the robot is
+        silent and the user is not speaking; the first plugin that answers is said (a nod answering yes)."""
+        if not isinstance(event, PERCEPTION_EVENTS) or self._busy() or not self.chain.plugins:
+            return
+        if isinstance(event, HeadGesture) and event.phase != "onset":
+            return
+        self._greetings.spawn(self._answer_perceived(event), "plugins-perceived")
+
+    async def _answer_perceived(self, event: Event) -> None:
+        answer = await self.chain.perceived(event, self.context)
+        if answer is not None and not self._busy():
+            await self._speak_unprompted(answer, remember=True)
 
     async def say(self, text: str) -> ReplyFinished:
         """A typed turn: answered at once (it interrupts a reply still playing), returns when the reply ends."""

@@ -16,6 +16,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from companion.agent.events import Event
 from companion.agent.policy.boundaries import BoundaryStep
 from companion.agent.policy.disclosure import DisclosureStep
 from companion.agent.policy.llm_step import LlmStep
@@ -127,6 +128,38 @@ class PolicyChain:
             if ok and reply is not None:
                 return reply
         return None
+
+    async def perceived(self, event: Event, context: DialogueContext) -> Reply | None:
+        """The first plugin's ``on_perception`` reply to what the camera saw (a nod answering a yes/no question)."""
+        if context.crisis_active:
+            return None
+        for plugin in self.plugins:
+            hook = getattr(plugin, "on_perception", None)
+            if hook is None:
+                continue
+            view = dataclasses.replace(context.for_plugins(), ask_model=self._model_requests_for(plugin.name, context))
+            ok, reply = await call_hook(
+                plugin.name,
+                "on_perception",
+                hook(event, view),
+                timeout_s=self.plugin_timeout_s,
+                expected=_REPLY_OR_NONE,
+                faults=self.faults,
+                what=event.type,
+            )
+            if ok and reply is not None:
+                return reply
+        return None
+
+    async def lifecycle(self, hook_name: str) -> None:
+        """``on_start`` (the robot is starting) or ``on_stop`` (it is stopping), for every plugin that has it."""
+        for plugin in self.plugins:
+            hook = getattr(plugin, hook_name, None)
+            if hook is not None:
+                await call_hook(
+                    plugin.name, hook_name, hook(), timeout_s=self.plugin_timeout_s, expected=(type(None),),
+                    faults=self.faults,
+                )  # fmt: skip
 
     async def visitor_left(self, context: DialogueContext) -> None:
         """Tells every plugin with a ``visitor_left`` hook that this conversation is over (its state goes next)."""

@@ -115,7 +115,9 @@ PLUGINS = BackendKind("companion.plugins", "plugin")
 class Plugin(Protocol):
     """A plugin: a ``name`` and ``on_turn``. Optional hooks, found by name when defined (docs/PLUGINS.md):
     ``async def opening(self, context) -> Reply | None`` (a new conversation starts: say this instead of the
-    persona's greeting) and ``async def visitor_left(self, context) -> None`` (the conversation is over)."""
+    persona's greeting), ``async def on_perception(self, event, context) -> Reply | None`` (a nod or shake onset,
+    a presence or affect change, while the robot is silent), ``async def visitor_left(self, context) -> None``
+    (the conversation is over), ``async def on_start(self) -> None`` and ``async def on_stop(self) -> None``."""
 
     name: str
 

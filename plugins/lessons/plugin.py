@@ -4,8 +4,9 @@ List ``lesson`` in a persona's ``plugins`` (the tutor persona does). A lesson st
 ("can we do the fractions lesson?", "quiz me about the solar system"), or at once for every visitor when
 ``lessons.start`` (or ``--lesson NAME``) names one: then the lesson's intro and first question are the robot's
 opening. While a lesson runs, every turn is an answer (``LessonRun``) until the summary; "stop the lesson" ends it
-early with the score so far. Safety still comes first: a crisis turn never reaches the lesson, and while the
-session is in crisis mode plugins are not called at all. A lesson belongs to one visitor: its state lives in the
+early with the score so far. A nod answers a yes/no question "yes" and a head shake "no" (``on_perception``).
+Safety still comes first: a crisis turn never reaches the lesson, and while the session is in crisis mode plugins
+are not called at all. A lesson belongs to one visitor: its state lives in the
 conversation's plugin state, which a new visitor does not inherit. Only the final score is kept after the visitor
 leaves, and only where ``privacy.keep_results`` allows it, for ``privacy.retention_days`` (``plugins/results.py``).
 """
@@ -18,7 +19,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from companion.agent.events import Event
+from companion.agent.events import Event, HeadGesture
 from companion.plugins.api import DialogueContext, ModelRequest, Reply, UserTurn, fixed_reply
 from companion.plugins.lessons import events
 from companion.plugins.lessons.flow import (
@@ -92,6 +93,15 @@ class LessonPlugin:
             return fixed_reply(f"[happy] I can give you a lesson on {titles}. Which one would you like?", self.source)
         state.pop("offered", None)  # offered, but the visitor talks about something else: the model answers
         return None
+
+    async def on_perception(self, event: Event, context: DialogueContext) -> Reply | None:
+        """A nod answers a yes/no question "yes", a head shake "no" (the robot is silent and waiting)."""
+        run: LessonRun | None = context.state_for(self.name).get("run")
+        if not isinstance(event, HeadGesture) or run is None or run.finished or run.question is None:
+            return None
+        if run.question.kind != "yesno" or event.kind not in ("nod", "shake"):
+            return None
+        return self._say(run.answer("yes" if event.kind == "nod" else "no"), run, context)
 
     async def visitor_left(self, context: DialogueContext) -> None:
         run: LessonRun | None = context.state_for(self.name).get("run")

@@ -8,9 +8,9 @@ session as a microphone would, turn after turn, and the benchmark reports:
 * voice-to-voice latency: from the last voiced sample of the question to the first sample of the reply coming
   out of the speaker (its pts), p50 and p90;
 * the same models in a naive sequential pipeline (transcribe all, generate all, synthesize all), and the ratio;
-* where the time goes (VAD detection, speech-to-text, LLM to the first clause, TTS of the first clause, the
-  face lookahead) and the framework overhead: the gaps between those stages, which are neither model compute
-  nor a configured wait.
+* where the time goes (VAD detection, speech-to-text, the crisis check with its sentence classifier, LLM to the
+  first clause, TTS of the first clause, the face lookahead) and the framework overhead: the gaps between those
+  stages, which are neither model compute nor a configured wait.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
 from companion.tools.bench.models import make_bench_models
 from companion.tools.bench.scripted_reply import forced_reply_factory
-from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS
+from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
 
 QUESTION = "Excuse me, where can I find the dinosaurs?"
 TRUNCATION_MS = 40.0  # more unheard speech than one VAD chunk: the transcript missed (part of) a word
@@ -59,11 +59,15 @@ REPLY = (
 )
 
 
+STAGES = ("detection_ms", "stt_ms", "safety_ms", "llm_first_clause_ms", "tts_first_ms", "lookahead_ms", "waits_ms")
+
+
 @dataclass
 class TurnMeasure:
     voice_to_voice_ms: float
     detection_ms: float  # last voiced sample -> the VAD reports the pause
     stt_ms: float  # the transcription the reply used
+    safety_ms: float  # the crisis check of the turn (lexicon and its sentence classifier), before the LLM
     llm_first_clause_ms: float  # LLM call start -> first clause complete
     tts_first_ms: float  # synthesis of the first clause
     lookahead_ms: float  # audio is scheduled this far ahead, for the face
@@ -162,6 +166,7 @@ async def _session_turns(
     parts = SessionParts(tts=tts, llm=timed_llm, stt=stt, vad=SileroVad())
     session = _PauseRecorder(config, parts, clock, events)
     session.pauses = []
+    time_safety(session.chain.safety, clock, log)
     await session.start()
     measures: list[TurnMeasure] = []
     try:
@@ -209,6 +214,8 @@ def _measure(
     tts_call = min((c for c in log.tts if c.start >= first_clause_t - 1e-3), key=lambda c: c.start)
     assert stt_call.end is not None and tts_call.end is not None
     stt_ms = (stt_call.end - stt_call.start) * 1000
+    checks = [c for c in log.safety if c.end is not None and stt_call.end - 1e-3 <= c.start <= llm_call.start]
+    safety_ms = sum(((c.end or c.start) - c.start) for c in checks) * 1000
     llm_ms = (first_clause_t - llm_call.start) * 1000
     tts_ms = (tts_call.end - tts_call.start) * 1000
     lookahead_ms = config.face.lookahead_ms
@@ -218,7 +225,7 @@ def _measure(
     # as a partial), and from the transcript to the reply's start when the end-of-turn rule held it.
     stt_queue_ms = max(0.0, (stt_call.start - detected) * 1000)
     gaps_ms = (
-        max(0.0, (llm_call.start - max(stt_call.end, detected)) * 1000)
+        max(0.0, (llm_call.start - max(stt_call.end, detected)) * 1000 - safety_ms)
         + max(0.0, (tts_call.start - first_clause_t) * 1000)
         + max(0.0, ((pts - lookahead_ms / 1000) - tts_call.end) * 1000)
     )
@@ -226,6 +233,7 @@ def _measure(
         voice_to_voice_ms=round(v2v_ms, 1),
         detection_ms=round(detection_ms, 1),
         stt_ms=round(stt_ms, 1),
+        safety_ms=round(safety_ms, 1),
         llm_first_clause_ms=round(llm_ms, 1),
         tts_first_ms=round(tts_ms, 1),
         lookahead_ms=float(lookahead_ms),
@@ -301,10 +309,7 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
     v2v = [m.voice_to_voice_ms for m in measures]
     p50, naive_p50 = statistics.median(v2v), statistics.median(naive)
-    stages = {
-        name: round(statistics.median(getattr(m, name) for m in measures), 1)
-        for name in ("detection_ms", "stt_ms", "llm_first_clause_ms", "tts_first_ms", "lookahead_ms", "waits_ms")
-    }
+    stages = {name: round(statistics.median(getattr(m, name) for m in measures), 1) for name in STAGES}
     return LatencyResult(
         turns=len(measures),
         reply_tokens=factory.reply_tokens,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,22 @@ class CallLog:
     stt: list[Call] = field(default_factory=list)
     llm: list[Call] = field(default_factory=list)
     tts: list[Call] = field(default_factory=list)
+    safety: list[Call] = field(default_factory=list)  # the crisis check of each user text (its classifier)
+
+
+def time_safety(safety: Any, clock: Clock, log: CallLog) -> None:
+    """Log each crisis check of ``safety`` (a ``SafetyStep``): its classifier is model compute, not overhead."""
+    inner = safety.assess
+
+    async def assess(text: str, context: Any) -> Any:
+        call = Call(clock.now())
+        log.safety.append(call)
+        try:
+            return await inner(text, context)
+        finally:
+            call.end = clock.now()
+
+    safety.assess = assess
 
 
 class TimedSTT:

@@ -132,6 +132,17 @@ class ModelAsked(Event):
 
 
 @dataclass(frozen=True)
+class ToolCalled(Event):
+    """The language model called a tool (docs/PLUGINS.md, "Tools"): ``ok``, or the ``error`` the model was told."""
+
+    event_type: ClassVar[str] = "tool_called"
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool
+    error: str  # "" when ok: not allowed, bad arguments, a timeout, a failure, a result withheld by the screen
+
+
+@dataclass(frozen=True)
 class CrisisEnded(Event):
     """Crisis mode ended for this visitor: an operator acknowledged the alert, or the visitor left (the alert then
     stays until acknowledged)."""

@@ -53,6 +53,7 @@ from companion.agent.policy.chain import PolicyChain
 from companion.agent.policy.llm_step import LlmStep
 from companion.agent.policy.plugin_loader import load_plugins
 from companion.agent.policy.safety import SafetyStep
+from companion.agent.policy.tools import ToolBox
 from companion.agent.policy.types import DialogueContext, Plugin, Reply, UserTurn, fixed_reply
 from companion.agent.reply import ActiveReply, ReplyState
 from companion.agent.responder import Responder
@@ -60,7 +61,7 @@ from companion.agent.timing import TurnTimings
 from companion.agent.turn_rules import is_false_interruption, normalize, sounds_unfinished
 from companion.agent.visitor_follower import VisitorFollower
 from companion.core.clock import Clock, LoopClock
-from companion.core.errors import CompanionError
+from companion.core.errors import CompanionError, ConfigError
 from companion.core.tasks import TaskSet
 from companion.face.animator import FaceAnimator
 from companion.face.emotions import EmotionState
@@ -116,6 +117,8 @@ class ConversationSession:
         self.chain = PolicyChain(
             safety, parts.plugins, llm_step, plugin_timeout_s=config.plugins.timeout_s, boundaries=boundaries
         )
+        llm_step.tools = ToolBox.of(parts.plugins, self.chain.screen_clause, config.plugins.timeout_s)
+        llm_step.tools.check(self.persona.tools, f"personas.{config.persona}.tools")
         self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate, listener=_PlayoutEvents(self.events))
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
         self.face = AgentFace(animator, parts.publisher)
@@ -452,7 +455,16 @@ class ConversationSession:
         old_names = set(self.persona.plugins)
         extras = [plugin for plugin in self.chain.plugins if plugin.name not in old_names]  # given in code: kept
         plugins = load_plugins(persona.plugins, where=f"personas.{key}.plugins")
+        tools = ToolBox.of([*plugins, *extras], self.chain.screen_clause, self.config.plugins.timeout_s)
+        try:
+            tools.check(persona.tools, f"personas.{key}.tools")
+        except ConfigError as error:
+            log.warning("persona switch to %r refused: %s", key, error.message)
+            self.events.emit(PersonaChanged(now, key, "", previous, error.message))
+            return False
         self._end_visitor_session("persona switch")
+        if isinstance(self.chain.final, LlmStep):
+            self.chain.final.tools = tools
         self.config = self.config.model_copy(update={"persona": key})
         self.persona = persona
         self.turn_config = self.config.turn_taking_for(persona)

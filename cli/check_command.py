@@ -27,6 +27,7 @@ async def run_check(args: argparse.Namespace) -> int:
     from companion.agent.broker import broker_answers
     from companion.agent.models.registry import model_status
     from companion.agent.policy.plugin_loader import load_plugins
+    from companion.agent.policy.tools import check_allowed, offered_tools
     from companion.core.mqtt import MqttLink
     from companion.speech.sinks import check_writable_folder
 
@@ -39,6 +40,9 @@ async def run_check(args: argparse.Namespace) -> int:
         plugins = load_plugins(config.active_persona.plugins, where=f"personas.{config.persona}.plugins", strict=True)
         names = ", ".join(p.name for p in plugins) or "none"
         print(f"{OK} plugins: {names} (crisis safety always runs first)")
+        allowed = config.active_persona.tools
+        check_allowed(allowed, [tool.name for tool in offered_tools(plugins)], f"personas.{config.persona}.tools")
+        print(f"{OK} tools the model may call: {', '.join(allowed) or 'none'}")
     except CompanionError as error:
         problems += 1
         print(f"{MISSING} plugins: {error}")

@@ -267,6 +267,9 @@ class Persona(Section):
     boundaries: list[Boundary] = Field(
         default_factory=list, description="topics declined outside the model: asked or about to be said"
     )
+    tools: list[str] = Field(
+        default_factory=list, description="tools the language model may call (show_expression, a plugin's)"
+    )
 
 
 class Config(Section):

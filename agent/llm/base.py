@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+from companion.agent.llm.tool_calls import ToolCall, ToolSpec
 from companion.core.registry import BackendKind, Configurable
 from companion.core.worker import CancelToken, ThreadedModel
 
@@ -20,8 +21,22 @@ LLM_BACKENDS = BackendKind("companion.llm", "language-model backend")
 
 @dataclass(frozen=True)
 class ChatMessage:
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant message that called tools
+    tool_call_id: str | None = None  # a tool message: the call it answers
+    name: str | None = None  # a tool message: the tool's name (chat templates show it)
+
+    def openai(self) -> dict[str, Any]:
+        """The message as OpenAI's chat-completions API and transformers chat templates take it."""
+        message: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            message["tool_calls"] = [call.openai() for call in self.tool_calls]
+        if self.tool_call_id is not None:
+            message["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            message["name"] = self.name
+        return message
 
 
 class LanguageModelError(Exception):
@@ -41,6 +56,15 @@ class LanguageModel(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ToolCallingModel(Protocol):
+    """A model that can call tools: its stream yields text and ``ToolCall``s (docs/PLUGINS.md, "Tools")."""
+
+    def stream_tools(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], max_new_tokens: int | None = None
+    ) -> AsyncIterator[str | ToolCall]: ...
 
 
 class ThreadedLanguageModel(ThreadedModel, Configurable):
@@ -72,6 +96,12 @@ class ThreadedLanguageModel(ThreadedModel, Configurable):
             self.ensure_loaded()
             self._generate(messages, max_new_tokens, emit, cancel)
 
+        async with contextlib.aclosing(self._run_stream(work)) as pieces:
+            async for piece in pieces:
+                yield piece
+
+    async def _run_stream(self, work: Callable[[Callable[[str], None], CancelToken], None]) -> AsyncIterator[str]:
+        """``work`` in the worker thread, its emitted pieces streamed here; any failure is a LanguageModelError."""
         try:
             async with contextlib.aclosing(self.worker.push_stream(work)) as pieces:
                 async for piece in pieces:

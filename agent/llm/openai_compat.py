@@ -23,6 +23,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.agent.llm.base import ChatMessage, LanguageModelError
+from companion.agent.llm.tool_calls import ToolCall, ToolCallAssembler, ToolSpec
 from companion.core.registry import Configurable
 
 # Deadlines use timeout_at, not asyncio.wait_for: before Python 3.12 wait_for can swallow a cancellation that lands
@@ -39,6 +40,7 @@ _BASE_URL_HINT = "check models.llm.base_url and that the server is running"
 # A server such as Ollama loads the model on the first request, which may take far longer than a first token
 # normally does; warm_up exists to pay that once, so it waits this long.
 WARM_UP_TIMEOUT_S = 120.0
+_CALLING = "\x00tool-call"  # _parse_event's mark for an event that carried a piece of a tool call, not text
 
 
 class SseDecoder:
@@ -128,6 +130,17 @@ class OpenAICompatibleLLM(Configurable):
         pieces = self._stream(messages, max_new_tokens, self._openai.first_token_timeout_s)
         async with contextlib.aclosing(pieces):
             async for piece in pieces:
+                if isinstance(piece, str):
+                    yield piece
+
+    async def stream_tools(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], max_new_tokens: int | None = None
+    ) -> AsyncIterator[str | ToolCall]:
+        """Like ``stream``, offering ``tools`` (the request's ``tools``): the calls the model makes come after its
+        text, once the stream ends."""
+        pieces = self._stream(messages, max_new_tokens, self._openai.first_token_timeout_s, tools)
+        async with contextlib.aclosing(pieces):
+            async for piece in pieces:
                 yield piece
 
     async def warm_up(self) -> None:
@@ -167,10 +180,15 @@ class OpenAICompatibleLLM(Configurable):
     # --- the request ----------------------------------------------------------------------------------------------
 
     async def _stream(
-        self, messages: Sequence[ChatMessage], max_new_tokens: int | None, first_token_timeout_s: float
-    ) -> AsyncIterator[str]:
+        self,
+        messages: Sequence[ChatMessage],
+        max_new_tokens: int | None,
+        first_token_timeout_s: float,
+        tools: Sequence[ToolSpec] = (),
+    ) -> AsyncIterator[str | ToolCall]:
         url = f"{self.base_url}/chat/completions"
-        body = self._request_body(messages, max_new_tokens)
+        body = self._request_body(messages, max_new_tokens, tools)
+        calls = ToolCallAssembler()
         loop = asyncio.get_running_loop()
         # The first-token deadline covers everything up to the first piece of text: connecting, the server's
         # queue, prefill. After that each new piece must follow the previous one within the idle timeout.
@@ -194,13 +212,16 @@ class OpenAICompatibleLLM(Configurable):
                     if data.strip() == "[DONE]":
                         done = True
                         break
-                    piece = self._parse_event(data)
+                    piece = self._parse_event(data, calls)
                     if piece is None:
                         malformed += 1
                         self.malformed_events += 1
                         continue
                     valid += 1
-                    if piece:
+                    if piece is _CALLING:
+                        got_text = True  # a tool call is the model's answer as much as text is
+                        deadline = loop.time() + self._openai.idle_timeout_s
+                    elif piece:
                         got_text = True
                         deadline = loop.time() + self._openai.idle_timeout_s
                         yield piece
@@ -214,6 +235,8 @@ class OpenAICompatibleLLM(Configurable):
                 log.warning("skipped %d malformed event(s) from %s", malformed, url)
             if malformed and not valid:
                 raise LanguageModelError(f"the LLM server at {url} sent {malformed} malformed event(s) and none valid")
+            for call in calls.calls():
+                yield call
             finished = True
         finally:
             if finished:
@@ -222,15 +245,20 @@ class OpenAICompatibleLLM(Configurable):
                 # Error, aclose() or cancellation (barge-in): drop the connection now so the server stops generating.
                 response.close()
 
-    def _request_body(self, messages: Sequence[ChatMessage], max_new_tokens: int | None) -> dict[str, Any]:
-        return {
+    def _request_body(
+        self, messages: Sequence[ChatMessage], max_new_tokens: int | None, tools: Sequence[ToolSpec] = ()
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "messages": [m.openai() for m in messages],
             "stream": True,
             "max_tokens": max_new_tokens or self._max_new_tokens,
             "temperature": self._openai.temperature,
             "top_p": self._openai.top_p,
         }
+        if tools:
+            body["tools"] = [tool.openai() for tool in tools]
+        return body
 
     async def _post(
         self, url: str, body: dict[str, Any], deadline: float, first_token_timeout_s: float
@@ -279,8 +307,9 @@ class OpenAICompatibleLLM(Configurable):
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
             return b""
 
-    def _parse_event(self, data: str) -> str | None:
-        """The text delta of one event ("" for none), or None when the event is not a chunk we understand."""
+    def _parse_event(self, data: str, calls: ToolCallAssembler) -> str | None:
+        """The text delta of one event ("" for none, ``_CALLING`` for a piece of a tool call, which goes to
+        ``calls``), or None when the event is not a chunk we understand."""
         try:
             event = json.loads(data)
         except ValueError:
@@ -300,6 +329,10 @@ class OpenAICompatibleLLM(Configurable):
             self.last_finish_reason = str(choice["finish_reason"])
         delta = choice.get("delta") or {}
         content = delta.get("content") if isinstance(delta, dict) else None
+        if isinstance(delta, dict) and delta.get("tool_calls"):
+            if calls.feed(delta["tool_calls"]):
+                return None
+            return content if isinstance(content, str) and content else _CALLING
         return content if isinstance(content, str) else ""
 
     # --- the session ----------------------------------------------------------------------------------------------

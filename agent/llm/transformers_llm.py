@@ -11,15 +11,17 @@ Cancellation: a stopping criterion checks the cancel flag between tokens, so a b
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
+from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpec
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.worker import CancelToken
@@ -147,12 +149,32 @@ class TransformersLLM(ThreadedLanguageModel):
         if self._seed is not None:
             torch.manual_seed(self._seed)
 
-    def prompt_ids(self, messages: Sequence[ChatMessage]) -> list[int]:
+    def prompt_ids(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> list[int]:
         self._load()
+        extra = {"tools": [tool.openai() for tool in tools]} if tools else {}
         text = self._tokenizer.apply_chat_template(
-            [{"role": m.role, "content": m.content} for m in messages], add_generation_prompt=True, tokenize=False
+            [m.openai() for m in messages], add_generation_prompt=True, tokenize=False, **extra
         )
         return list(self._tokenizer(text, add_special_tokens=False).input_ids)
+
+    async def stream_tools(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec], max_new_tokens: int | None = None
+    ) -> AsyncIterator[str | ToolCall]:
+        """The model's chat template renders ``tools`` into the prompt; the ``<tool_call>`` blocks the model writes
+        come out as ``ToolCall``s, the rest as text. A template without tool support ignores them (the model then
+        just answers)."""
+
+        def work(emit: Callable[[str], None], cancel: CancelToken) -> None:
+            self.ensure_loaded()
+            self._generate(messages, max_new_tokens, emit, cancel, tools)
+
+        parser = TextToolCallParser()
+        async with contextlib.aclosing(self._run_stream(work)) as pieces:
+            async for piece in pieces:
+                for item in parser.feed(piece):
+                    yield item
+        for item in parser.close():
+            yield item
 
     def _generate(
         self,
@@ -160,13 +182,14 @@ class TransformersLLM(ThreadedLanguageModel):
         max_new_tokens: int | None,
         emit: Callable[[str], None],
         cancel: CancelToken,
+        tools: Sequence[ToolSpec] = (),
     ) -> None:
         import torch
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
         if self._forget:  # a new visitor: nothing of the last conversation stays, not even its cache
             self._forget, self._cache, self._cache_ids = False, None, []
-        ids = self.prompt_ids(messages)
+        ids = self.prompt_ids(messages, tools)
         cache = self._reusable_cache(ids)
         self.last_prefill_tokens = len(ids) - (cache.get_seq_length() if cache is not None else 0)
 

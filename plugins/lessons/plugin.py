@@ -20,7 +20,7 @@ import re
 from rapidfuzz import fuzz
 
 from companion.agent.events import Event, HeadGesture
-from companion.plugins.api import DialogueContext, ModelRequest, Reply, UserTurn, fixed_reply
+from companion.plugins.api import DialogueContext, ModelRequest, Reply, Tool, ToolResult, UserTurn, fixed_reply
 from companion.plugins.lessons import events
 from companion.plugins.lessons.flow import (
     TRY_AGAIN,
@@ -46,6 +46,7 @@ _STOP = re.compile(
     r"|^\s*(?:stop|quit|enough|i want to stop|i'?d like to stop|let'?s stop|no more)\b",
     re.IGNORECASE,
 )
+NO_PARAMETERS = {"type": "object", "properties": {}, "additionalProperties": False}
 MATCH_SCORE = 80  # rapidfuzz partial ratio of a lesson's name or title within what was said
 
 
@@ -55,6 +56,16 @@ class LessonPlugin:
     def __init__(self) -> None:
         self._lessons: dict[str, Lesson] | None = None  # the lessons found, by name: read once, shared, read-only
         self._runs = itertools.count(1)  # varies the quiz draw between visitors
+
+    @property
+    def tools(self) -> list[Tool]:
+        """What the language model may call, where a persona allows it (``tools: [list_lessons]``)."""
+        return [Tool("list_lessons", "The lessons you can give: title and audience.", NO_PARAMETERS, self._list)]
+
+    async def _list(self, arguments: dict[str, object], context: DialogueContext) -> ToolResult:
+        lessons = self._available(context)
+        listed = "; ".join(f"{lesson.title} (for {lesson.audience})" for lesson in lessons.values())
+        return ToolResult(f"The lessons are: {listed}. The visitor starts one by asking for it by name.")
 
     async def opening(self, context: DialogueContext) -> Reply | None:
         """With ``lessons.start`` set, every conversation opens with that lesson."""

@@ -43,6 +43,9 @@ class Behaviour:
     finish_reason: str | None = "stop"
     usage_chunk: bool = True  # a final chunk with "choices": [] (stream_options.include_usage)
     done: bool = True  # end with "data: [DONE]"
+    # Tool calls after the text: (name, arguments JSON text); each call's arguments go out in three pieces, as vLLM
+    # streams them, and the finish_reason becomes "tool_calls".
+    tool_calls: Sequence[tuple[str, str]] = ()
 
 
 @dataclass
@@ -64,6 +67,7 @@ class FakeOpenAIServer:
     models: Sequence[str] = ("test-model",)
     behaviour: Behaviour = field(default_factory=Behaviour)
     requests: list[RecordedRequest] = field(default_factory=list)
+    script: list[Behaviour] = field(default_factory=list)  # one behaviour per chat request, then ``behaviour``
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -128,7 +132,7 @@ class FakeOpenAIServer:
         self.requests.append(record)
         if self._chat_seen is not None:
             self._chat_seen.set()
-        behaviour = self.behaviour
+        behaviour = self.script.pop(0) if self.script else self.behaviour
         try:
             if behaviour.headers_delay_s:
                 await asyncio.sleep(behaviour.headers_delay_s)
@@ -166,7 +170,7 @@ class FakeOpenAIServer:
         async def send_line(line: str) -> None:
             await self._write(response, f"{line}{end}{end}".encode(), behaviour.split_writes)
 
-        async def send_chunk(delta: dict[str, str], finish_reason: str | None = None) -> None:
+        async def send_chunk(delta: dict[str, Any], finish_reason: str | None = None) -> None:
             choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
             await send_line("data: " + json.dumps(_chunk(model, [choice]), ensure_ascii=False))
 
@@ -190,8 +194,16 @@ class FakeOpenAIServer:
                 await asyncio.sleep(3600)  # the closed connection cancels this handler
             await send_chunk({"content": piece})
             record.deltas_sent += 1
+        for index, (name, arguments) in enumerate(behaviour.tool_calls):
+            third = max(1, len(arguments) // 3)
+            pieces = [arguments[:third], arguments[third : 2 * third], arguments[2 * third :]]
+            first = {"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name}}
+            await send_chunk({"tool_calls": [{**first, "function": {"name": name, "arguments": pieces[0]}}]})
+            for piece in pieces[1:]:
+                await send_chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         if behaviour.finish_reason is not None:
-            await send_chunk({}, behaviour.finish_reason)
+            reason = "tool_calls" if behaviour.tool_calls else behaviour.finish_reason
+            await send_chunk({}, reason)
         if behaviour.usage_chunk:
             usage = {"prompt_tokens": 5, "completion_tokens": len(behaviour.reply), "total_tokens": 5}
             await send_line("data: " + json.dumps({**_chunk(model, []), "usage": usage}))

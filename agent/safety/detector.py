@@ -223,6 +223,9 @@ class CrisisDetector:
         elif context.setback_then_means:
             score = max(score, CONTEXT_SCORE)
             category = "setback_means"
+        elif means and warning_ids:  # a means at hand (or asked about) and a warning sign: "a rope, I know what for"
+            score = max(score, TWO_SIGNS_SCORE)
+            category = _most_urgent(warnings)
         risk = score >= 0.5
         if risk and category is None:
             category = _most_urgent(warnings) if warnings else (semantic.category if semantic else None)

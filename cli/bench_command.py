@@ -61,6 +61,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     face.add_argument("--seconds", type=float, default=20.0, help="how much speech to play (default 20 s)")
     face.add_argument("--rate", type=int, default=100, help="frame rate in Hz (default 100)")
+    face.add_argument(
+        "--load", type=int, default=0, metavar="N", help="run N busy processes beside it (a robot's loaded cores)"
+    )
+    face.add_argument(
+        "--normal-priority",
+        action="store_true",
+        help="run the controller at normal priority (default: real-time where permitted, as `companion face`)",
+    )
     face.add_argument("--json", action="store_true", help="print the results as one JSON object")
     face.set_defaults(handler=_run_face)
 

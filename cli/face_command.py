@@ -86,6 +86,7 @@ OPERATOR_LOGGERS = ("companion.face.controller", "companion.core.mqtt", "compani
 async def run_face(args: argparse.Namespace) -> int:
     from companion.agent.broker import BrokerHandle, ensure_broker
     from companion.core.errors import BrokerUnreachableError
+    from companion.face.controller.realtime import raise_priority
     from companion.face.drivers.registry import describe_output
     from companion.face.protocol import TOPIC_ROOT
 
@@ -108,6 +109,7 @@ async def run_face(args: argparse.Namespace) -> int:
         if args.fail_fast:
             raise
         # Otherwise the controller waits for the broker below: a robot boots its parts in any order.
+    scheduling = raise_priority(config.controller.realtime_priority)  # this process only: the motors' ticks
     try:
         starting = asyncio.ensure_future(controller.start(wait_for_broker=not args.fail_fast))
         stop_asked = asyncio.ensure_future(stopping.wait())
@@ -122,7 +124,8 @@ async def run_face(args: argparse.Namespace) -> int:
         embedded = " (embedded)" if broker is not None and broker.embedded is not None else ""
         print(
             f"companion face: {describe_output(driver)} (rig {rig.name}, robot id {config.robot.id!r}: topics "
-            f"{TOPIC_ROOT}/{config.robot.id}/..., broker {config.broker.display_url}{embedded}); Ctrl-C to stop",
+            f"{TOPIC_ROOT}/{config.robot.id}/..., broker {config.broker.display_url}{embedded}, scheduling "
+            f"{scheduling}); Ctrl-C to stop",
             flush=True,
         )
         try:

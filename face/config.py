@@ -52,6 +52,9 @@ class ControllerConfig(Section):
     output_rate_hz: int = Field(100, ge=10, le=1000)
     watchdog_ms: int = Field(300, ge=50)
     neutral_ease_ms: int = Field(600, ge=0)
+    realtime_priority: int | None = Field(
+        20, ge=1, le=99, description="SCHED_FIFO priority of the controller where permitted; null: normal priority"
+    )
 
     @field_validator("rig", mode="before")
     @classmethod

@@ -61,6 +61,9 @@ class FaceRun:
     started_ms: float  # the publisher's first tick
     ended_ms: float  # the publisher was stopped
     clock_skew_ms: float  # controller's epoch reading minus the agent's, for the same instant
+    scheduling: str = "normal"  # what the controller's process got: "SCHED_FIFO 20", "nice -10", "normal"
+    load_processes: int = 0  # busy processes run alongside (--load)
+    load_1m: float = 0.0  # the machine's load average at the end of the run
 
 
 @dataclass
@@ -106,6 +109,9 @@ class FaceBenchResult:
     publisher_overruns: int
     clock_skew_ms: float
     targets: dict[str, bool] = field(default_factory=dict)
+    scheduling: str = "normal"
+    load_processes: int = 0
+    load_1m: float = 0.0
 
 
 def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
@@ -230,6 +236,9 @@ def analyse(run: FaceRun) -> FaceBenchResult:
         tick_overruns=int(stats.get("tick_overruns", 0)),
         publisher_overruns=run.publisher_overruns,
         clock_skew_ms=round(run.clock_skew_ms, 4),
+        scheduling=run.scheduling,
+        load_processes=run.load_processes,
+        load_1m=run.load_1m,
     )
     result.targets = _targets(result)
     return result

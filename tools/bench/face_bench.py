@@ -51,6 +51,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -65,6 +66,7 @@ from companion.core.clock import LoopClock
 from companion.core.errors import CompanionError
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
+from companion.face.config import ControllerConfig
 from companion.face.controller.rig import Rig, load_rig
 from companion.face.protocol import DEFAULT_LAYOUT, Topics, decode_frame
 from companion.face.publisher import FacePublisher
@@ -72,6 +74,7 @@ from companion.speech.playout import Playout
 from companion.speech.sinks import NullSink
 from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import SpeechAudio
+from companion.tools.bench.cpu_load import cpu_load
 from companion.tools.bench.face_analysis import (
     AV_TARGET_MS,
     JITTER_TARGET_MS,
@@ -241,6 +244,8 @@ async def collect_face_run(
     *,
     lookahead_ms: int | None = None,
     rig: str = "sample",
+    load: int = 0,
+    priority: int | None = ControllerConfig().realtime_priority,
 ) -> FaceRun:
     """Play ``seconds`` of speech through the real face path and return what was recorded on both sides."""
     if not seconds > 0:
@@ -255,9 +260,14 @@ async def collect_face_run(
         workdir = Path(folder)
         broker = await asyncio.to_thread(start_mosquitto, workdir)
         try:
-            controller = await ControllerProcess.start(broker.host, broker.port, str(loaded_rig.source or rig), workdir)
+            rig_name = str(loaded_rig.source or rig)
+            controller = await ControllerProcess.start(broker.host, broker.port, rig_name, workdir, priority)
             try:
-                return await _drive_agent(seconds, face, voice_path, loaded_rig, broker, controller)
+                with cpu_load(load) as spinning:
+                    run = await _drive_agent(seconds, face, voice_path, loaded_rig, broker, controller)
+                    load_1m = os.getloadavg()[0]
+                run.load_processes, run.load_1m = spinning, round(load_1m, 2)
+                return run
             finally:
                 await controller.close()
         finally:
@@ -331,12 +341,20 @@ async def _drive_agent(
         started_ms=started_ms,
         ended_ms=ended_ms,
         clock_skew_ms=float(probe_wall_ms - clock.wall_ms(probe_loop_t)),
+        scheduling=str(detail.get("scheduling", "normal")),
     )
 
 
-async def run_face_bench(seconds: float, rate_hz: int, voice_path: Path | None = None) -> FaceBenchResult:
+async def run_face_bench(
+    seconds: float,
+    rate_hz: int,
+    voice_path: Path | None = None,
+    *,
+    load: int = 0,
+    priority: int | None = ControllerConfig().realtime_priority,
+) -> FaceBenchResult:
     """One run, measured: what ``companion bench face`` prints."""
-    return analyse(await collect_face_run(seconds, rate_hz, voice_path))
+    return analyse(await collect_face_run(seconds, rate_hz, voice_path, load=load, priority=priority))
 
 
 # --- output -------------------------------------------------------------------------------------------------------
@@ -379,11 +397,14 @@ def report_lines(r: FaceBenchResult) -> list[str]:
         f"   (|animator - alignment| on the {r.rate_hz} Hz grid; target <= one hop, {r.hop_ms:.1f} ms: "
         f"{_verdict(r.targets['viseme_onset_p99'])}; {r.viseme_onsets} onsets)",
         f"  clocks         controller minus agent epoch offset {r.clock_skew_ms:+.4f} ms",
+        f"  machine        controller scheduling {r.scheduling}; {r.load_processes} busy processes beside it "
+        f"(--load); load average {r.load_1m:g}",
     ]
 
 
 async def main(args: argparse.Namespace) -> int:
-    result = await run_face_bench(float(args.seconds), int(args.rate))
+    priority = None if args.normal_priority else ControllerConfig().realtime_priority
+    result = await run_face_bench(float(args.seconds), int(args.rate), load=int(args.load), priority=priority)
     if args.json:
         print(json.dumps(asdict(result)))
     else:

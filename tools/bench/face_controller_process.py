@@ -18,6 +18,7 @@ import numpy as np
 from companion.agent.config.schema import Config, FaceConfig, Persona
 from companion.core.errors import CompanionError
 from companion.face.controller.jitter import Insert
+from companion.face.controller.realtime import raise_priority
 from companion.face.controller.rig import Rig, load_rig
 from companion.face.controller.service import FaceController, FacePipeline
 from companion.face.drivers.base import BaseDriver, OutputTick
@@ -88,17 +89,18 @@ def bench_config(host: str, port: int, face: FaceConfig | None = None) -> Config
 
 
 def controller_main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the controller's process (``HOST PORT RIG RESULT_PATH``).
+    """Entry point of the controller's process (``HOST PORT RIG RESULT_PATH PRIORITY``; PRIORITY "none": normal).
 
     Prints ``ready`` once subscribed, serves until a line (or end of file) arrives on stdin, then pickles its
     recordings to ``RESULT_PATH`` and prints ``done``. A failure ends it with a traceback on stderr.
     """
-    host, port, rig, result_path = argv if argv is not None else sys.argv[1:]
-    asyncio.run(_serve_controller(host, int(port), rig, Path(result_path)))
+    host, port, rig, result_path, priority = argv if argv is not None else sys.argv[1:]
+    scheduling = raise_priority(int(priority) if priority != "none" else None)  # as `companion face` does
+    asyncio.run(_serve_controller(host, int(port), rig, Path(result_path), scheduling))
     return 0
 
 
-async def _serve_controller(host: str, port: int, rig: str, result: Path) -> None:
+async def _serve_controller(host: str, port: int, rig: str, result: Path, scheduling: str) -> None:
     config = bench_config(host, port)
     driver = _TickRecorder()
     controller = _RecordingController(config, driver, load_rig(rig))
@@ -117,6 +119,7 @@ async def _serve_controller(host: str, port: int, rig: str, result: Path) -> Non
         "arrivals": pipeline.arrivals,
         "stats": controller.stats.as_dict(),
         "clock_probe": (clock.now(), clock.wall_ms()),
+        "scheduling": scheduling,
     }
     await asyncio.to_thread(result.write_bytes, pickle.dumps(recordings))
     print("done", flush=True)
@@ -135,9 +138,11 @@ class ControllerProcess:
         self.stderr = stderr
 
     @classmethod
-    async def start(cls, host: str, port: int, rig: str, workdir: Path) -> ControllerProcess:
+    async def start(
+        cls, host: str, port: int, rig: str, workdir: Path, priority: int | None = None
+    ) -> ControllerProcess:
         result, stderr = workdir / "controller.pickle", workdir / "controller.stderr"
-        args = [host, str(port), rig, str(result)]
+        args = [host, str(port), rig, str(result), "none" if priority is None else str(priority)]
         with stderr.open("wb") as errors:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-c", _CONTROLLER_CODE, *args,

@@ -137,6 +137,8 @@ class ConversationSession:
         self.visitor = 0  # the current visitor session (0: none started yet)
         if parts.publisher is not None:
             parts.publisher.on_first_frame = self._on_first_frame
+            parts.publisher.on_rig_latency = self._fit_lookahead
+        self._lookahead_due: float | None = None  # a new lookahead (s), applied when no reply is playing
         self.loop_lag = LoopLagMonitor()
         self.llm_ready = True  # False when the model did not answer its warm-up (see warm_up)
         self._turn_ids = itertools.count(1)
@@ -230,6 +232,29 @@ class ConversationSession:
         if self._active is None or self._active.done.is_set():
             self._active = reply  # the visitor may talk over a greeting (or a lesson's first question): barge-in
         return await self._run_to_end(reply)
+
+    # --- the face's lookahead ---------------------------------------------------------------------------------
+
+    def _fit_lookahead(self, rig_latency_ms: float) -> None:
+        """A face-controller reported its rig's latency: schedule audio (and face frames) only as far ahead as the
+        rig needs (latency plus ``face.lookahead_margin_ms``), never more than ``face.lookahead_ms``. The change
+        waits for a moment with no reply playing."""
+        face = self.config.face
+        if face.lookahead_margin_ms is None:
+            return
+        fitted_ms = max(20.0, min(float(face.lookahead_ms), rig_latency_ms + face.lookahead_margin_ms))
+        self._lookahead_due = fitted_ms / 1000.0
+        if not self._busy():
+            self._apply_lookahead()
+
+    def _apply_lookahead(self) -> None:
+        due, self._lookahead_due = self._lookahead_due, None
+        if due is None or due == self.responder.lookahead_s:
+            return
+        log.info("face lookahead %.0f ms (the rig's latency plus margin)", due * 1000)
+        self.responder.lookahead_s = due
+        if self.parts.publisher is not None:
+            self.parts.publisher.lookahead_s = due
 
     # --- perception events to plugins ---------------------------------------------------------------------------
 
@@ -579,6 +604,7 @@ class ConversationSession:
             self._cancellations.spawn(self.responder.cancel(speculative, self.clock.now()), "cancel-reply")
 
     def _track(self, reply: ActiveReply) -> ActiveReply:
+        self._apply_lookahead()  # a reply starts: a fitted lookahead waits no longer (its clauses are not out yet)
         self._replies[reply.utterance_id] = reply
         assert reply.task is not None
         reply.task.add_done_callback(lambda _task: self._on_reply_done(reply))

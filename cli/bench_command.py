@@ -62,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     face.add_argument("--seconds", type=float, default=20.0, help="how much speech to play (default 20 s)")
     face.add_argument("--rate", type=int, default=100, help="frame rate in Hz (default 100)")
     face.add_argument(
+        "--lookahead-ms",
+        type=int,
+        default=None,
+        help="face lookahead (default face.lookahead_ms, 100; a session "
+        "fits it to the rig: latency + face.lookahead_margin_ms)",
+    )
+    face.add_argument(
         "--load", type=int, default=0, metavar="N", help="run N busy processes beside it (a robot's loaded cores)"
     )
     face.add_argument(

@@ -26,6 +26,15 @@ class FaceConfig(Section):
             "also how soon a new expression can show, and it delays the first audio by as much"
         ),
     )
+    lookahead_margin_ms: int | None = Field(
+        30,
+        ge=0,
+        le=500,
+        description=(
+            "once a face-controller reports its rig's latency, the lookahead becomes that latency plus this margin "
+            "(transport and the controller's jitter buffer), never more than lookahead_ms; null: always lookahead_ms"
+        ),
+    )
     encoding: Literal["binary", "json"] = "binary"
     publish_audio: bool = Field(False, description="also publish the robot's voice (for the web simulator)")
     announce_interval_s: float = Field(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from companion.core.clock import Clock
-from companion.core.decoding import MalformedPayloadError, get_int
+from companion.core.decoding import MalformedPayloadError, get_float, get_int
 from companion.core.drops import DropCounter
 from companion.core.mqtt import MqttLink
 from companion.face.animator import FaceAnimator
@@ -47,6 +47,7 @@ from companion.face.protocol import (
 log = logging.getLogger(__name__)
 
 AUDIO_PACKET_S = 0.1
+MAX_RIG_LATENCY_MS = 1000.0  # a controller's reported actuator latency above this is malformed
 
 
 @dataclass
@@ -74,6 +75,8 @@ class FacePublisher:
         self.config = config
         self.layout = layout
         self.lookahead_s = config.lookahead_ms / 1000.0
+        self.rig_latency_ms: float | None = None  # what the controller reports (its status' latency_ms)
+        self.on_rig_latency: Callable[[float], None] | None = None
         self.stats = PublisherStats()
         self._seq = 0
         self._audio_seq = 0
@@ -98,9 +101,15 @@ class FacePublisher:
         try:
             status = decode_status(payload)
             wanted = get_int(status, "layout_wanted", 0)
+            online = status["state"] == "online"
+            latency = get_float(status, "latency_ms", -1.0, maximum=MAX_RIG_LATENCY_MS) if online else -1.0
         except MalformedPayloadError as error:  # ProtocolError, or a detail of the wrong type
             self.drops.drop("controller status", error)
             return
+        if latency >= 0 and latency != self.rig_latency_ms:
+            self.rig_latency_ms = latency
+            if self.on_rig_latency is not None:
+                self.on_rig_latency(latency)
         state = status["state"]
         if (state == "online" and self._controller_state != "online") or wanted:
             self._announce_now.set()

@@ -141,8 +141,8 @@ NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "
 _SCOPE_FILLERS = frozenset(
     "i you he she they we am is are was were be been being would will could should shall do does did have has had "
     "ever even really actually seriously honestly truly going to want wanting planning plan intend intending "
-    "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider a an the any "
-    "again anymore more longer myself just like such".split()
+    "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider "
+    "a an the any again anymore more longer myself just like such".split()
 )
 _SCOPE_WINDOW = 5  # tokens
 _NEGATION_BREAKERS = frozenset({"stop", "help", "resist", "shake", "get", "wait", "sure", "know", "see", "remember"})

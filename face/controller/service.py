@@ -451,4 +451,6 @@ class FaceController:
 
     async def _publish_status(self) -> None:
         if self.link is not None:
-            await self.link.set_retained(self.topics.controller_status, status_payload("online", self.stats))
+            # The rig's latency: the agent fits its lookahead to it (face.lookahead_margin_ms).
+            online = status_payload("online", self.stats, latency_ms=self.rig.latency_ms)
+            await self.link.set_retained(self.topics.controller_status, online)

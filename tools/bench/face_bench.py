@@ -352,9 +352,11 @@ async def run_face_bench(
     *,
     load: int = 0,
     priority: int | None = ControllerConfig().realtime_priority,
+    lookahead_ms: int | None = None,
 ) -> FaceBenchResult:
     """One run, measured: what ``companion bench face`` prints."""
-    return analyse(await collect_face_run(seconds, rate_hz, voice_path, load=load, priority=priority))
+    run = await collect_face_run(seconds, rate_hz, voice_path, load=load, priority=priority, lookahead_ms=lookahead_ms)
+    return analyse(run)
 
 
 # --- output -------------------------------------------------------------------------------------------------------
@@ -404,7 +406,9 @@ def report_lines(r: FaceBenchResult) -> list[str]:
 
 async def main(args: argparse.Namespace) -> int:
     priority = None if args.normal_priority else ControllerConfig().realtime_priority
-    result = await run_face_bench(float(args.seconds), int(args.rate), load=int(args.load), priority=priority)
+    result = await run_face_bench(
+        float(args.seconds), int(args.rate), load=int(args.load), priority=priority, lookahead_ms=args.lookahead_ms
+    )
     if args.json:
         print(json.dumps(asdict(result)))
     else:

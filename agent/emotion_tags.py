@@ -3,7 +3,8 @@
 The persona prompt asks the model to start each reply with a tag such as ``[happy]`` or ``[sad:0.4]`` and allows
 more tags mid-reply. Text arrives token by token, so a tag may be split across pieces; this parser holds back
 only what could still become a tag. Tags are removed from the spoken text and turned into ``EmotionState``s
-folded onto the fixed emotion set. Stage directions such as ``*smiles*`` are not spoken either.
+folded onto the fixed emotion set. ``[breathe in 4]`` / ``[breathe out 6]`` are breathing cues (paced breathing):
+the face takes that breath from the next clause on. Stage directions such as ``*smiles*`` are not spoken either.
 Bracketed words that name no emotion (``[laughs]``, ``[pause]``) are dropped rather than read aloud.
 """
 
@@ -47,7 +48,26 @@ class EmotionChange:
     state: EmotionState
 
 
-Parsed = TextPiece | EmotionChange
+@dataclass(frozen=True)
+class BreathCue:
+    """``[breathe in 4]`` / ``[breathe out 6]``: the face breathes with the person from the next clause on."""
+
+    phase: str  # "in" or "out"
+    seconds: float
+
+
+Parsed = TextPiece | EmotionChange | BreathCue
+_BREATH = re.compile(r"^\s*breathe?\s+(in|out)\s+(\d+(?:\.\d+)?)\s*s?\s*$", re.IGNORECASE)
+MAX_BREATH_S = 20.0
+
+
+def parse_breath(body: str) -> BreathCue | None:
+    """A breathing cue's inside (``breathe in 4``), or None."""
+    match = _BREATH.match(body)
+    if match is None:
+        return None
+    seconds = float(match.group(2))
+    return BreathCue(match.group(1).lower(), seconds) if 0 < seconds <= MAX_BREATH_S else None
 
 
 def parse_tag(body: str) -> EmotionState | None:
@@ -103,6 +123,13 @@ class EmotionTagParser:
             if len(body) > _MAX_TAG_CHARS or "\n" in body or not body.strip():
                 out.append(char)
                 i += 1
+                continue
+            if char == "[" and (cue := parse_breath(body)) is not None:
+                if out:
+                    yield TextPiece("".join(out))
+                    out = []
+                yield cue
+                i = end + 1
                 continue
             state = parse_tag(body)
             if char == "<" and state is None:

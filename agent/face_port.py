@@ -33,6 +33,10 @@ class AgentFace:
         if self.publisher is not None:
             self._sends.spawn(self.publisher.show_expression(state, utterance_id, t), "expression")
 
+    def breathe(self, phase: str, start_t: float, seconds: float) -> None:
+        """Breathe in or out with the person from ``start_t`` (a ``[breathe in 4]`` cue in a reply)."""
+        self.animator.breathe(phase, start_t, seconds)
+
     def speech(self, clause: ScheduledClause) -> None:
         self.animator.add_speech(clause.utterance_id, clause.speech.phonemes, clause.start_t)
         if self.publisher is not None:

@@ -16,9 +16,10 @@ import itertools
 import logging
 import random
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from companion.agent.clauses import ClauseChunker
-from companion.agent.emotion_tags import EmotionChange, EmotionTagParser, Parsed
+from companion.agent.emotion_tags import BreathCue, EmotionChange, EmotionTagParser, Parsed
 from companion.agent.events import ClauseScheduled, ErrorEvent, EventBus, ReplyFinished, ReplyScreened, ReplyStarted
 from companion.agent.face_port import AgentFace
 from companion.agent.policy.chain import PolicyChain
@@ -37,6 +38,15 @@ log = logging.getLogger(__name__)
 _SPEAKING_EMOTION_FLOOR = 0.15
 SCREENED_FACE = EmotionState(Emotion.CONCERNED, 0.6)  # never joy over a line that replaced an unsafe one
 SAFE_LINE = "I'm sorry, I can't say that. Let's talk about something else."
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause on its way to the voice: its text, the face it is said with, and a breath the face takes with it."""
+
+    text: str
+    emotion: EmotionState
+    breath: BreathCue | None = None
 
 
 class Responder:
@@ -141,7 +151,7 @@ class Responder:
     # --- the pipeline -----------------------------------------------------------------------------------------
 
     async def _run(self, reply: ActiveReply, answer: Reply | None) -> None:
-        queue: asyncio.Queue[tuple[str, EmotionState] | None] = asyncio.Queue()
+        queue: asyncio.Queue[Clause | None] = asyncio.Queue()
         speaker: asyncio.Task[None] | None = None
         try:
             if answer is None:
@@ -176,34 +186,44 @@ class Responder:
                     await speaker
             self._finish(reply)
 
-    async def _produce_clauses(
-        self, reply: ActiveReply, answer: Reply, queue: asyncio.Queue[tuple[str, EmotionState] | None]
-    ) -> None:
+    async def _produce_clauses(self, reply: ActiveReply, answer: Reply, queue: asyncio.Queue[Clause | None]) -> None:
         parser, chunker = EmotionTagParser(), ClauseChunker()
         emotion = answer.emotion
         untagged = self._untagged() if emotion is None else None
         screened = answer.source == "llm"  # the model's words are screened; safety lines and plugin scripts are not
 
-        def take(items: Iterable[Parsed]) -> list[tuple[str, EmotionState]]:
-            nonlocal emotion
-            ready: list[tuple[str, EmotionState]] = []
+        breath: BreathCue | None = None
+
+        def clauses_of(text: str) -> list[Clause]:
+            nonlocal breath
+            made = []
+            for clause in text:
+                made.append(Clause(clause, emotion or untagged or self.baseline, breath))
+                breath = None  # a breathing cue goes with the first clause after it
+            return made
+
+        def take(items: Iterable[Parsed]) -> list[Clause]:
+            nonlocal emotion, breath
+            ready: list[Clause] = []
             for item in items:
                 if isinstance(item, EmotionChange):
                     emotion = item.state  # applies from the next clause on
-                    continue
-                ready += [(clause, emotion or untagged or self.baseline) for clause in chunker.feed(item.text)]
+                elif isinstance(item, BreathCue):
+                    breath = item
+                else:
+                    ready += clauses_of(chunker.feed(item.text))
             return ready
 
-        async def release(ready: list[tuple[str, EmotionState]]) -> bool:
+        async def release(ready: list[Clause]) -> bool:
             """Queue the clauses for speech, each screened first; False when one was stopped (the reply ends)."""
-            for text, shown in ready:
+            for clause in ready:
                 if screened:
-                    verdict = await self.chain.screen_clause(text)
+                    verdict = await self.chain.screen_clause(clause.text)
                     if not verdict.safe:
                         self._screened_out(reply, verdict)
-                        self._queue_clause(reply, queue, verdict.replacement or SAFE_LINE, SCREENED_FACE)
+                        self._queue_clause(reply, queue, Clause(verdict.replacement or SAFE_LINE, SCREENED_FACE))
                         return False
-                self._queue_clause(reply, queue, text, shown)
+                self._queue_clause(reply, queue, clause)
             return True
 
         async with contextlib.aclosing(answer.pieces) as pieces:  # a cancelled reply closes the model's stream now
@@ -213,17 +233,15 @@ class Responder:
                     reply.emotion = SCREENED_FACE
                     return  # leaving the loop closes the model's stream: nothing more of it is generated
         ending = take(parser.close())
-        ending += [(clause, emotion or untagged or self.baseline) for clause in chunker.close()]
+        ending += clauses_of(chunker.close())
         if not await release(ending):
             reply.emotion = SCREENED_FACE
             return
         reply.emotion = emotion or untagged or self.baseline
 
-    def _queue_clause(
-        self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None], text: str, shown: EmotionState
-    ) -> None:
+    def _queue_clause(self, reply: ActiveReply, queue: asyncio.Queue[Clause | None], clause: Clause) -> None:
         reply.timings.mark("first_clause", self.clock.now())
-        queue.put_nowait((text, shown))
+        queue.put_nowait(clause)
 
     def _screened_out(self, reply: ActiveReply, verdict: ScreenVerdict) -> None:
         log.warning("a clause of reply %d failed the output screen (%s): not spoken", reply.utterance_id,
@@ -233,18 +251,24 @@ class Responder:
                           list(verdict.signals))
         )  # fmt: skip
 
-    async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[tuple[str, EmotionState] | None]) -> None:
+    async def _speak(self, reply: ActiveReply, queue: asyncio.Queue[Clause | None]) -> None:
         shown: EmotionState | None = None
         while (item := await queue.get()) is not None:
-            text, emotion = item
+            breath = item.breath
             # The voice speaks a clause in chunks (sentences): each is scheduled as soon as it is ready, and a
             # cancelled reply closes the stream, which stops the voice within the chunk it is making.
-            async with contextlib.aclosing(self.tts.stream(text)) as chunks:
+            async with contextlib.aclosing(self.tts.stream(item.text)) as chunks:
                 async for speech in chunks:
-                    shown = await self._schedule(reply, speech, emotion, shown)
+                    shown = await self._schedule(reply, speech, item.emotion, shown, breath)
+                    breath = None
 
     async def _schedule(
-        self, reply: ActiveReply, speech: SpeechAudio, emotion: EmotionState, shown: EmotionState | None
+        self,
+        reply: ActiveReply,
+        speech: SpeechAudio,
+        emotion: EmotionState,
+        shown: EmotionState | None,
+        breath: BreathCue | None = None,
     ) -> EmotionState | None:
         """Place one chunk of speech on the audio timeline and show it on the face; returns the emotion shown."""
         timings = reply.timings
@@ -254,6 +278,8 @@ class Responder:
             return shown
         clause = self.playout.schedule(reply.utterance_id, speech, self.clock.now() + self.lookahead_s)
         reply.clauses.append(clause)
+        if breath is not None:
+            self.face.breathe(breath.phase, clause.start_t, breath.seconds)  # in time with the spoken count
         if reply.paused:
             return shown  # held by the playout; the face gets it if the reply resumes
         timings.mark("first_audio_pts", clause.start_t)

@@ -83,6 +83,10 @@ class FaceAnimator:
         """Show ``state`` from loop time ``t`` (eased); a later call replaces changes scheduled at or after its t."""
         self._expression.set_emotion(state, t)
 
+    def breathe(self, phase: str, start_t: float, seconds: float) -> None:
+        """A guided breath in or out from ``start_t`` (paced breathing): see ``IdleLife.breathe``."""
+        self._idle.breathe(phase, start_t, seconds)
+
     def set_conversation_state(self, state: ConversationState, t: float) -> None:
         if state not in CONVERSATION_STATES:
             raise ValueError(f"unknown conversation state {state!r}; expected one of {', '.join(CONVERSATION_STATES)}")

@@ -37,6 +37,8 @@ SACCADE_DURATION_S = 0.04
 # Breathing (head pitch) and sway (head yaw and roll): slow and small.
 BREATH_HZ = (0.2, 0.3)
 BREATH_PITCH_DEG = 0.6
+GUIDED_BREATH_PITCH_DEG = 2.5  # a breath taken with the person (paced breathing) is deeper and easy to see
+GUIDED_BREATH_HOLD_S = 1.5  # after the last guided breath the head holds, then eases back to its own breath
 SWAY_HZ = (0.07, 0.11)
 SWAY_DEG = (0.6, 0.4)
 # Gaze: the eyes get there first, the head follows and takes this share of the angle.
@@ -116,6 +118,9 @@ class IdleLife:
         self._gaze = Spring(np.zeros(2), GAZE_OMEGA)
         self._head = Spring(np.zeros(2), HEAD_OMEGA)
         self._springs_t = 0.0
+        self._guided: deque[tuple[float, float, float]] = deque()  # (start, end, target level -1..1)
+        self._guided_level = 0.0  # where the guided breath ended, -1 (out) .. 1 (in)
+        self._guided_end = 0.0  # when it ended
 
     # --- inputs ---------------------------------------------------------------------------------------------------
 
@@ -126,6 +131,16 @@ class IdleLife:
         if self._t is not None:
             t = max(t, self._t)
         self._state_changes = [c for c in self._state_changes if c[0] < t] + [(t, state)]
+
+    def breathe(self, phase: str, start_t: float, seconds: float) -> None:
+        """Breathe in (``phase`` "in") or out ("out") over ``seconds`` from ``start_t``: the head rises with an
+        in-breath and settles with an out-breath, deeper than its own breathing (paced breathing, in time with a
+        spoken count). Its own breathing comes back ``GUIDED_BREATH_HOLD_S`` after the last guided breath."""
+        if phase not in ("in", "out") or not seconds > 0 or not math.isfinite(start_t):
+            raise ValueError(f"breathe: phase 'in' or 'out' over a positive time, not {phase!r} over {seconds!r}")
+        target = 1.0 if phase == "in" else -1.0
+        self._guided = deque(g for g in self._guided if g[0] < start_t)  # a new plan replaces what was to come
+        self._guided.append((start_t, start_t + seconds, target))
 
     def set_gaze_target(self, yaw_deg: float | None, pitch_deg: float | None) -> None:
         """Where the visitor's face is (degrees, the channels' convention), or None to look straight ahead."""
@@ -150,7 +165,7 @@ class IdleLife:
         while self._nods and self._nods[0].start + self._nods[0].duration < t:
             self._nods.popleft()
         since = t - self._t0
-        breath = BREATH_PITCH_DEG * math.sin(2.0 * math.pi * self._breath_hz * since + self._phases[0])
+        breath = self._breath_at(t, since)
         sway_yaw = SWAY_DEG[0] * math.sin(2.0 * math.pi * SWAY_HZ[0] * since + self._phases[1])
         sway_roll = SWAY_DEG[1] * math.sin(2.0 * math.pi * SWAY_HZ[1] * since + self._phases[2])
         gaze, head = self._gaze.value, self._head.value
@@ -162,6 +177,34 @@ class IdleLife:
             head_pitch=float(head[1]) + breath + nod,
             head_roll=sway_roll,
         )
+
+    def _breath_at(self, t: float, since: float) -> float:
+        """The breathing pitch: the face's own rhythm, or a guided breath (``breathe``) eased from where it was."""
+        own = BREATH_PITCH_DEG * math.sin(2.0 * math.pi * self._breath_hz * since + self._phases[0])
+        level = self._guided_level
+        while len(self._guided) > 1 and self._guided[1][0] <= t:  # the next breath began: this one ends there
+            start, end, target = self._guided.popleft()
+            cut = self._guided[0][0]
+            x = min(1.0, max(0.0, (cut - start) / (end - start)))
+            level = self._guided_level = level + (target - level) * x * x * (3.0 - 2.0 * x)
+            self._guided_end = cut
+        while self._guided and self._guided[0][1] <= t:  # finished guided breaths: remember where they ended
+            _, self._guided_end, level = self._guided.popleft()
+            self._guided_level = level
+        if self._guided and self._guided[0][0] <= t:
+            start, end, target = self._guided[0]
+            x = (t - start) / (end - start)
+            eased = x * x * (3.0 - 2.0 * x)  # smoothstep: a breath starts and ends gently
+            return GUIDED_BREATH_PITCH_DEG * (level + (target - level) * eased)
+        if level != 0.0:
+            held = t - self._guided_end
+            if held < GUIDED_BREATH_HOLD_S or self._guided:
+                return GUIDED_BREATH_PITCH_DEG * level
+            fade = min(1.0, (held - GUIDED_BREATH_HOLD_S) / GUIDED_BREATH_HOLD_S)
+            if fade >= 1.0:
+                self._guided_level = 0.0
+            return GUIDED_BREATH_PITCH_DEG * level * (1.0 - fade) + own * fade
+        return own
 
     # --- internals ------------------------------------------------------------------------------------------------
 

@@ -69,10 +69,8 @@ async def test_through_a_session_the_head_rises_while_breathing_in_and_settles_w
     """The breathing script through a real session (fake voice and model, virtual time): the head's pitch,
     as the face shows it, rises over the four counts in from the moment the count is spoken, then falls."""
     persona = Persona(name="Sam", style="You listen.", plugins=["counseling"])
-    parts = SessionParts(
-        tts=FakeTTS(seconds_per_char=0.1),
-        llm=FakeLLM(),  # about the pace of real speech, safety=inline_safety_step(), plugins=[CounselingPlugin()]
-    )
+    voice = FakeTTS(seconds_per_char=0.1)  # about the pace of real speech
+    parts = SessionParts(tts=voice, llm=FakeLLM(), safety=inline_safety_step(), plugins=[CounselingPlugin()])
     session = ConversationSession(Config(persona="listener", personas={"listener": persona}), parts, LoopClock())
     cues: list[tuple[str, float]] = []
     breathe = session.face.breathe

@@ -149,7 +149,7 @@ class CrisisEnded(Event):
 
     event_type: ClassVar[str] = "crisis_ended"
     alert_id: str
-    reason: str  # acknowledged, visitor_left
+    reason: str  # acknowledged, visitor_left, shutdown (the alert stays published in the last two cases)
 
 
 @dataclass(frozen=True)

@@ -560,7 +560,8 @@ class ConversationSession:
             forget()  # the model's cache of this conversation
         self.context.visitor = None
         if self.context.crisis is not None:  # the alert stays published until an operator acknowledges it
-            self.events.emit(CrisisEnded(now, self.context.crisis.alert_id, "visitor_left"))
+            ended = "shutdown" if reason == "shutdown" else "visitor_left"
+            self.events.emit(CrisisEnded(now, self.context.crisis.alert_id, ended))
         self._cancellations.spawn(self.chain.visitor_left(self.context), "plugins-visitor-left")
         self.events.emit(VisitorSession(now, "ended", self.visitor, reason))
         self.visitor = 0

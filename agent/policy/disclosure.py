@@ -23,16 +23,18 @@ _WHAT = (
     r"(?:person|human(?:\s+being)?|man|woman|guy|lady|people|robot|machine|computer|bot|chat\s?bot|ai|a\s+i"
     r"|artificial(?:\s+intelligence)?|program|recording|software|android)"
 )
+_YOU = r"(?:you|u)"
 _ASKED = re.compile(
     # are you (really) a person / human / robot ... ; are you real / alive
-    rf"\bare\s+(?:you|u)\s+(?:really\s+|actually\s+|even\s+|just\s+)?(?:{_WHAT}|real|alive|sentient|conscious)\b"
-    # am I talking / speaking / chatting to a machine ... ; is this a bot
+    rf"\b(?:are|r)\s+{_YOU}\s+(?:really\s+|actually\s+|even\s+|just\s+)?(?:{_WHAT}|real|alive|sentient|conscious)\b"
+    # am I talking / speaking / chatting to a machine ... ; is this (thing) a bot
     rf"|\bam\s+i\s+(?:really\s+|actually\s+|just\s+)?(?:talking|speaking|chatting|texting)\s+(?:to|with)\s+{_WHAT}\b"
-    rf"|\bis\s+(?:this|that|it)\s+(?:really\s+|actually\s+|just\s+)?{_WHAT}\b"
+    rf"|\bis\s+(?:this|that|it)\s+(?:thing\s+|robot\s+|voice\s+)?(?:really\s+|actually\s+|just\s+)?{_WHAT}\b"
     # you're (not) a real person, are you / right?
     rf"|\b(?:you\s+are|you're|youre|ur)\s+(?:not\s+)?(?:really\s+)?{_WHAT}\b.*\b(?:are|aren't|arent)\s+you\b"
     rf"|\b(?:you\s+are|you're|youre|ur)\s+(?:not\s+)?(?:really\s+)?{_WHAT}\s*(?:right|aren't\s+you|\?)"
-    r"|\bwhat\s+(?:exactly\s+)?are\s+you\b|\bwho\s+am\s+i\s+(?:talking|speaking)\s+(?:to|with)\b"
+    # what are you (exactly)? -- the whole question, not "what are you doing?"
+    r"|\bwhat\s+(?:exactly\s+)?are\s+you(?:\s+exactly)?\s*(?:\?|$)|\bwho\s+am\s+i\s+(?:talking|speaking)\s+(?:to|with)\b"
     rf"|\bis\s+there\s+(?:a\s+)?(?:real\s+)?(?:person|human|someone|somebody)\s+(?:there|behind|in\s+there|controlling)"
 )
 

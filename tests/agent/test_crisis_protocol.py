@@ -168,6 +168,9 @@ async def test_the_robot_says_it_is_an_ai_when_asked_whatever_the_persona_says()
         "what are you?",
         "is there a real person behind this?",
         "Are you actually a robot or is someone controlling you?",
+        "r u a bot",
+        "is this thing a computer?",
+        "what are you exactly?",
     ],
 )
 def test_questions_about_what_the_robot_is(text: str) -> None:
@@ -176,7 +179,15 @@ def test_questions_about_what_the_robot_is(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["are you a fan of dinosaurs?", "is my son a real pain or what", "what are the opening hours", "I am a person too"],
+    [
+        "are you a fan of dinosaurs?",
+        "is my son a real pain or what",
+        "what are the opening hours",
+        "I am a person too",
+        "what are you doing?",
+        "is she a robot too?",
+        "is this a real dinosaur?",
+    ],
 )
 def test_other_questions_are_not_about_what_the_robot_is(text: str) -> None:
     assert not asks_if_ai(text)

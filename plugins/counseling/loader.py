@@ -13,6 +13,7 @@ from companion.plugins.counseling.schema import Script
 from companion.plugins.yaml_folder import NamedFile, YamlFolder
 
 __all__ = [
+    "SCRIPTS",
     "ScriptError",
     "ScriptFile",
     "ScriptNotFoundError",

@@ -14,6 +14,7 @@ from companion.plugins.lessons.schema import Lesson
 from companion.plugins.yaml_folder import NamedFile, YamlFolder
 
 __all__ = [
+    "LESSONS",
     "LessonError",
     "LessonFile",
     "LessonNotFoundError",

@@ -10,6 +10,7 @@ looked and which names are close.
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,8 @@ from pydantic import BaseModel
 
 from companion.core.config import located, parse_yaml_with_lines, validate_with_lines
 from companion.core.errors import CompanionError, ConfigError
+
+log = logging.getLogger(__name__)
 
 SUFFIXES = (".yaml", ".yml")
 M = TypeVar("M", bound=BaseModel)
@@ -84,6 +87,16 @@ class YamlFolder(Generic[M]):
                 if path.suffix in SUFFIXES and path.is_file() and path.stem not in found:
                     found[path.stem] = NamedFile(path.stem, path, builtin)
         return sorted(found.values(), key=lambda file: file.name)
+
+    def load_valid(self, folders: Sequence[str | Path] = ()) -> dict[str, M]:
+        """Every valid file by name, for a plugin at run time: an invalid one is one error line and left out."""
+        loaded: dict[str, M] = {}
+        for found in self.files(folders):
+            try:
+                loaded[found.name] = self.load(found.path)
+            except ConfigError as error:
+                log.error("%s %s is left out: %s", self.title, found.path, error.message)
+        return loaded
 
     def find(self, name: str, folders: Sequence[str | Path] = ()) -> NamedFile:
         """The file called ``name``. Raises ``not_found`` naming the folders and close names."""

@@ -10,28 +10,24 @@ is an answer (``ScriptRun``) until it ends; "stop" ends it early, kindly. Decisi
 - results (script, total, band, item scores; never free answers) live in the conversation's plugin state and go
   out as a ``counseling_result`` event; they are written to disk only where ``privacy.keep_results`` allows, for
   ``privacy.retention_days`` (``plugins/results.py``); a new visitor starts with empty state;
-- an optional ``counseling`` config section may name more ``folders`` of scripts; without it the shipped
-  ``scripts/`` are used.
+- ``counseling.folders`` in the config may name more folders of scripts, found before the shipped ``scripts/``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import re
 from collections.abc import AsyncIterator
 
 from companion.plugins.api import DialogueContext, Reply, UserTurn
 from companion.plugins.counseling import events
 from companion.plugins.counseling.choosing import asks_what_there_is, chosen_script
-from companion.plugins.counseling.loader import ScriptError, load_script, script_files
+from companion.plugins.counseling.loader import SCRIPTS
 from companion.plugins.counseling.run import Ended, Line, Result, ScriptRun, Turn
 from companion.plugins.counseling.schema import Script
 from companion.plugins.counseling.stopping import wants_to_stop
 from companion.plugins.results import ResultStore, conversation_id
-
-log = logging.getLogger(__name__)
 
 
 class CounselingPlugin:
@@ -102,14 +98,7 @@ class CounselingPlugin:
 
     def _available(self, context: DialogueContext) -> dict[str, Script]:
         if self._scripts is None:
-            section = getattr(context.config, "counseling", None)
-            folders = getattr(section, "folders", None) or []
-            self._scripts = {}
-            for found in script_files(folders):
-                try:
-                    self._scripts[found.name] = load_script(found.path)
-                except ScriptError as error:
-                    log.error("counseling script %s is left out: %s", found.path, error.message)
+            self._scripts = SCRIPTS.load_valid(context.config.counseling.folders if context.config is not None else [])
         return self._scripts
 
 

@@ -33,7 +33,7 @@ from companion.plugins.lessons.flow import (
     LessonRun,
     Turn,
 )
-from companion.plugins.lessons.loader import LessonError, lesson_files, load_lesson
+from companion.plugins.lessons.loader import LESSONS
 from companion.plugins.lessons.schema import Lesson
 from companion.plugins.results import ResultStore, conversation_id
 
@@ -155,13 +155,7 @@ class LessonPlugin:
 
     def _available(self, context: DialogueContext) -> dict[str, Lesson]:
         if self._lessons is None:
-            folders = context.config.lessons.folders if context.config is not None else []
-            self._lessons = {}
-            for found in lesson_files(folders):
-                try:
-                    self._lessons[found.name] = load_lesson(found.path)
-                except LessonError as error:
-                    log.error("lesson %s is left out: %s", found.path, error.message)
+            self._lessons = LESSONS.load_valid(context.config.lessons.folders if context.config is not None else [])
         return self._lessons
 
 

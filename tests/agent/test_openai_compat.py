@@ -21,14 +21,6 @@ MakeLLM = Callable[..., OpenAICompatibleLLM]
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAIServer]:
-    started = FakeOpenAIServer()
-    await started.start()
-    yield started
-    await started.stop()
-
-
-@pytest.fixture
 async def make_llm(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[MakeLLM]:
     monkeypatch.delenv(KEY_ENV, raising=False)
     made: list[OpenAICompatibleLLM] = []

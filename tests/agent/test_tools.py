@@ -6,7 +6,6 @@ writes a ``<tool_call>`` block)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,14 +25,6 @@ from tests.support.openai_server import Behaviour, FakeOpenAIServer
 from tests.support.safety import inline_safety_step
 
 ARGS = json.dumps({"emotion": "surprised", "intensity": 0.9})
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeOpenAIServer]:
-    started = FakeOpenAIServer()
-    await started.start()
-    yield started
-    await started.stop()
 
 
 def openai_llm(server: FakeOpenAIServer) -> OpenAICompatibleLLM:

@@ -62,9 +62,10 @@ class PolicyChain:
                 return reply
         if not context.crisis_active:
             reported: list[tuple[str, str]] = []
+            shared = context.for_plugins()  # copied once a turn; each plugin's view differs only in its callbacks
             for plugin in self.plugins:
                 view = dataclasses.replace(
-                    context.for_plugins(),
+                    shared,
                     report_risk=lambda reason, name=plugin.name: reported.append((name, reason)),
                     ask_model=self._model_requests_for(plugin.name, context),
                 )
@@ -133,11 +134,12 @@ class PolicyChain:
         """The first plugin's ``on_perception`` reply to what the camera saw (a nod answering a yes/no question)."""
         if context.crisis_active:
             return None
+        shared = context.for_plugins()
         for plugin in self.plugins:
             hook = getattr(plugin, "on_perception", None)
             if hook is None:
                 continue
-            view = dataclasses.replace(context.for_plugins(), ask_model=self._model_requests_for(plugin.name, context))
+            view = dataclasses.replace(shared, ask_model=self._model_requests_for(plugin.name, context))
             ok, reply = await call_hook(
                 plugin.name,
                 "on_perception",

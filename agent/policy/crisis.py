@@ -37,7 +37,8 @@ LEVELS: tuple[Level, ...] = ("unknown", "low", "moderate", "high")
 class FollowUp:
     key: str
     question: str
-    level_if_yes: Level
+    level_if_worrying: Level  # what a worrying answer raises the alert to
+    worrying: bool = True  # the worrying answer: yes, except for "are you safe?" questions, where it is no
 
 
 # The C-SSRS screener's first questions (past month), in plain words and asked one at a time.
@@ -58,8 +59,8 @@ BEHAVIOUR = FollowUp(
     "Have you ever done anything, started to do anything, or prepared to do anything to end your life?",
     "high",
 )
-SAFE_NOW = FollowUp("safe_now", "Are you safe right now?", "high")  # a no raises the level
-OTHER_SAFE = FollowUp("other_safe", "Is that person safe right now, and is someone with them?", "high")
+SAFE_NOW = FollowUp("safe_now", "Are you safe right now?", "high", worrying=False)
+OTHER_SAFE = FollowUp("other_safe", "Is that person safe right now, and is someone with them?", "high", worrying=False)
 
 _OTHERS: dict[str, FollowUp | None] = {
     "third_party": OTHER_SAFE,
@@ -76,7 +77,6 @@ _START_LEVEL: dict[str, Level] = {
     "means": "moderate",
     "self_harm": "moderate",
 }
-_ASKED_WHEN_NO = {"safe_now", "other_safe"}  # questions where "no" is the worrying answer
 
 # Said the way people answer these questions: "sometimes", "a little", "I have", "kind of".
 _SOMETIMES = re.compile(
@@ -109,13 +109,11 @@ class CrisisState:
 
     category: str
     reason: str  # the detector's category, or what a plugin reported ("phq9_item9")
-    started_t: float
     turn_id: int
     alert_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     level: Level = "unknown"
     answers: dict[str, bool | None] = field(default_factory=dict)
     pending: FollowUp | None = None  # asked, not answered yet
-    detections: int = 1  # risk turns since the crisis started (this one included)
 
     def __post_init__(self) -> None:
         self.level = _START_LEVEL.get(self.category, "unknown")
@@ -150,8 +148,7 @@ class CrisisState:
             return False
         self.pending = None
         self.answers[question.key] = answer
-        worrying = answer is False if question.key in _ASKED_WHEN_NO else answer is True
-        raised = self.raise_level(question.level_if_yes) if worrying else False
+        raised = self.raise_level(question.level_if_worrying) if answer is question.worrying else False
         if self.level == "unknown" and self.next_question() is None:
             raised = self.raise_level("low") or raised  # screened with no yes: still a crisis, graded low
         return raised

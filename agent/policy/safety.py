@@ -75,11 +75,10 @@ class SafetyStep:
     def begin(self, category: str, reason: str, turn_id: int, context: DialogueContext) -> Reply:
         """Start the crisis protocol for this visitor: the crisis reply, resources and the first follow-up question.
         The chain calls it for a plugin's ``report_risk`` too (category ``reported``)."""
-        if context.crisis is not None:  # already in crisis: a new report is one more detection
-            context.crisis.detections += 1
-            return self._again(context.crisis, context)
+        if context.crisis is not None:  # already in crisis: a new report is answered as a new risk turn
+            return self._again(context.crisis)
         self.detections += 1
-        crisis = CrisisState(category, reason, context.now(), turn_id)
+        crisis = CrisisState(category, reason, turn_id)
         context.crisis = crisis
         self._alert(crisis, "started", context)
         # The category and the alert id are logged for operators; the user's words are not (privacy).
@@ -95,11 +94,9 @@ class SafetyStep:
     def _follow_up(
         self, turn: UserTurn, verdict: Verdict, crisis: CrisisState, context: DialogueContext
     ) -> Reply | None:
-        if verdict.risk:
-            crisis.detections += 1
         if crisis.pending is not None:
             answer = read_answer(turn.text)
-            if answer is None and verdict.risk and crisis.pending.key not in ("safe_now", "other_safe"):
+            if answer is None and verdict.risk and crisis.pending.worrying:
                 answer = True  # "I think about it every night" answers the question even without a yes
             if crisis.record(answer):
                 self._alert(crisis, "raised", context)
@@ -108,10 +105,10 @@ class SafetyStep:
                 return self._say("Thank you for telling me." if answer is not None else "Thank you.", question)
             return self._say("Thank you for telling me all of that.", self._closing, self._resources)
         if verdict.risk:
-            return self._again(crisis, context)
+            return self._again(crisis)
         return None  # the questions are done: the model answers, told to stay supportive (CRISIS_INSTRUCTIONS)
 
-    def _again(self, crisis: CrisisState, context: DialogueContext) -> Reply:
+    def _again(self, crisis: CrisisState) -> Reply:
         """A new risk once the protocol is running: say the resources again (short), and ask what is still open."""
         question = self._ask_next(crisis)
         return self._say(

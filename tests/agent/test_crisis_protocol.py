@@ -213,7 +213,7 @@ def test_follow_up_answers_as_people_say_them(text: str, expected: bool | None) 
 
 
 def test_the_cssrs_order_skips_method_intent_and_plan_after_a_no_to_thoughts() -> None:
-    crisis = CrisisState("explicit", "explicit", 0.0, 1)
+    crisis = CrisisState("explicit", "explicit", 1)
     asked = []
     while (question := crisis.next_question()) is not None:
         asked.append(question.key)

@@ -124,7 +124,7 @@ async def test_the_first_plugin_opening_replaces_the_greeting_and_crisis_skips_i
     context = DialogueContext(PERSONA)
     opening = await policy.opening(context)
     assert opening is not None and await text_of(opening) == "the opening"
-    context.crisis = CrisisState("explicit", "explicit", 0.0, 1)
+    context.crisis = CrisisState("explicit", "explicit", 1)
     assert await policy.opening(context) is None
 
 

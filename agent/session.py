@@ -117,7 +117,9 @@ class ConversationSession:
         self.chain = PolicyChain(
             safety, parts.plugins, llm_step, plugin_timeout_s=config.plugins.timeout_s, boundaries=boundaries
         )
-        llm_step.tools = ToolBox.of(parts.plugins, self.chain.screen_clause, config.plugins.timeout_s)
+        llm_step.tools = ToolBox.of(
+            parts.plugins, self.chain.screen_clause, config.plugins.timeout_s, faults=self.chain.faults
+        )
         llm_step.tools.check(self.persona.tools, f"personas.{config.persona}.tools")
         self.playout = Playout(self.clock, parts.sink, parts.tts.sample_rate, listener=_PlayoutEvents(self.events))
         animator = parts.animator or (parts.publisher.animator if parts.publisher else FaceAnimator())
@@ -480,7 +482,9 @@ class ConversationSession:
         old_names = set(self.persona.plugins)
         extras = [plugin for plugin in self.chain.plugins if plugin.name not in old_names]  # given in code: kept
         plugins = load_plugins(persona.plugins, where=f"personas.{key}.plugins")
-        tools = ToolBox.of([*plugins, *extras], self.chain.screen_clause, self.config.plugins.timeout_s)
+        tools = ToolBox.of(
+            [*plugins, *extras], self.chain.screen_clause, self.config.plugins.timeout_s, faults=self.chain.faults
+        )
         try:
             tools.check(persona.tools, f"personas.{key}.tools")
         except ConfigError as error:

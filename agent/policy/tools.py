@@ -7,7 +7,8 @@ by default. ``ToolBox.call`` is the only way a call runs, and it:
 
 * refuses a tool the persona does not allow, or that does not exist (the model is told so, the turn goes on);
 * validates the arguments against the tool's schema (jsonschema) and refuses bad ones with the reason;
-* runs the tool with the plugins' timeout (``plugins.timeout_s``); an exception or a timeout is one log line;
+* runs the tool as every plugin hook runs (``plugin_calls.call_hook``): the plugins' timeout (``plugins.timeout_s``),
+  and an exception, a timeout, a wrong return or a blocked event loop is one log line naming the plugin;
 * screens the result with the output screen before the model sees it;
 * reports a ``tool_called`` event (tool, arguments, ok, error) for ``--json``.
 
@@ -17,10 +18,10 @@ The language model step (``llm_step.py``) offers no tool during a crisis, and a 
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import difflib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ import jsonschema
 from companion.agent.events import ToolCalled
 from companion.agent.llm.prompt import EXPRESSIVE_EMOTIONS
 from companion.agent.llm.tool_calls import ToolCall, ToolSpec
+from companion.agent.policy.plugin_calls import PluginFaults, call_hook
 from companion.agent.policy.types import DialogueContext
 from companion.agent.safety.output_screen import ScreenVerdict
 from companion.core.errors import ConfigError
@@ -50,7 +52,8 @@ class Tool:
     name: str
     description: str
     parameters: dict[str, Any]
-    run: Callable[[dict[str, Any], DialogueContext], Awaitable[ToolResult]]
+    run: Callable[[dict[str, Any], DialogueContext], Coroutine[Any, Any, ToolResult]]
+    owner: str = "companion"  # the plugin that offers it (set by ``offered_tools``), named in its fault lines
 
     @property
     def spec(self) -> ToolSpec:
@@ -83,7 +86,13 @@ BUILTIN_TOOLS: tuple[Tool, ...] = (SHOW_EXPRESSION,)
 
 def offered_tools(plugins: Sequence[object]) -> list[Tool]:
     """The built-in tools and those the plugins offer (a plugin's ``tools`` attribute)."""
-    return [*BUILTIN_TOOLS, *(tool for p in plugins for tool in getattr(p, "tools", ()) if isinstance(tool, Tool))]
+    offered = [
+        dataclasses.replace(tool, owner=str(getattr(plugin, "name", "?")))
+        for plugin in plugins
+        for tool in getattr(plugin, "tools", ())
+        if isinstance(tool, Tool)
+    ]
+    return [*BUILTIN_TOOLS, *offered]
 
 
 def check_allowed(allowed: Sequence[str], available: Iterable[str], where: str) -> None:
@@ -107,6 +116,7 @@ class ToolBox:
         tools: Iterable[Tool],
         screen: Callable[[str], Awaitable[ScreenVerdict]],
         timeout_s: float = 2.0,
+        faults: PluginFaults | None = None,
     ) -> None:
         self.tools: dict[str, Tool] = {}
         for tool in tools:
@@ -116,13 +126,18 @@ class ToolBox:
             self.tools[tool.name] = tool
         self.screen = screen
         self.timeout_s = timeout_s
+        self.faults = faults or PluginFaults()
 
     @classmethod
     def of(
-        cls, plugins: Sequence[object], screen: Callable[[str], Awaitable[ScreenVerdict]], timeout_s: float = 2.0
+        cls,
+        plugins: Sequence[object],
+        screen: Callable[[str], Awaitable[ScreenVerdict]],
+        timeout_s: float = 2.0,
+        faults: PluginFaults | None = None,
     ) -> ToolBox:
         """The built-in tools and those the plugins offer (a plugin's ``tools`` attribute)."""
-        return cls(offered_tools(plugins), screen, timeout_s)
+        return cls(offered_tools(plugins), screen, timeout_s, faults)
 
     def check(self, allowed: Sequence[str], where: str) -> None:
         """A persona's ``tools`` must name tools that exist: a ConfigError with a suggestion otherwise."""
@@ -154,17 +169,17 @@ class ToolBox:
         except jsonschema.ValidationError as invalid:
             where = "/".join(str(part) for part in invalid.absolute_path)
             return None, f"bad arguments{f' at {where}' if where else ''}: {invalid.message}"
-        try:
-            result = await asyncio.wait_for(tool.run(dict(call.arguments), context.for_plugins()), self.timeout_s)
-        except asyncio.TimeoutError:
-            log.warning("tool %s took longer than %.1f s and was stopped", call.name, self.timeout_s)
-            return None, "it took too long"
-        except Exception as error:
-            log.warning("tool %s failed: %s", call.name, error, exc_info=True)
-            return None, "it failed"
-        if not isinstance(result, ToolResult):
-            log.warning("tool %s returned %s, not a ToolResult", call.name, type(result).__name__)
-            return None, "it failed"
+        timeouts = self.faults.timeouts
+        ok, result = await call_hook(  # the plugins' one path: timeout, exception, wrong return, blocking
+            tool.owner,
+            f"tool {call.name}",
+            tool.run(dict(call.arguments), context.for_plugins()),
+            timeout_s=self.timeout_s,
+            expected=(ToolResult,),
+            faults=self.faults,
+        )
+        if not ok:
+            return None, "it took too long" if self.faults.timeouts > timeouts else "it failed"
         content = result.content[:MAX_RESULT_CHARS]
         verdict = await self.screen(content) if content.strip() else ScreenVerdict(True)
         if not verdict.safe:

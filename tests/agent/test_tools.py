@@ -128,7 +128,8 @@ async def test_a_failing_tool_is_logged_and_the_model_is_told(
     reply = await session.say("Is the door open?")
     await session.close()
     assert reply.text == "I can't tell." and events.of_type(ToolCalled)[0].error == "it failed"
-    assert "tool check_door failed: the door sensor is offline" in caplog.text
+    assert "plugin 'broken' tool check_door failed" in caplog.text  # the plugins' fault line (call_hook)
+    assert "RuntimeError: the door sensor is offline" in caplog.text
 
 
 async def test_no_tools_are_offered_during_a_crisis(server: FakeOpenAIServer) -> None:

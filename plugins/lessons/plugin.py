@@ -148,8 +148,10 @@ class LessonPlugin:
         lesson = run.lesson.id or run.lesson.title
         for happening in happenings:
             context.emit(_event(happening, lesson, context.now()))
+            if not isinstance(happening, Finished):
+                continue
             store = ResultStore.for_plugin(context.config, self.name)
-            if isinstance(happening, Finished) and store is not None:  # privacy.keep_results: the score only
+            if store is not None:  # privacy.keep_results: the score only
                 kept = {"lesson": lesson, "correct": happening.correct, "asked": happening.asked}
                 store.keep(conversation_id(context.state_for(self.name)), {**kept, "reason": happening.reason})
 

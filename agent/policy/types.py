@@ -79,6 +79,12 @@ class DialogueContext:
     def last_reply(self) -> Exchange | None:
         return self.history[-1] if self.history else None
 
+    def robot_just_said(self) -> str:
+        """The robot's last words: its last reply, or the persona's greeting before the first turn (what a plugin
+        checks to know whether it has just offered something)."""
+        last = self.last_reply()
+        return last.robot if last is not None else (self.persona.greeting or "")
+
     def state_for(self, plugin_name: str) -> dict[str, Any]:
         return self.plugin_state.setdefault(plugin_name, {})
 

@@ -107,9 +107,7 @@ _OFFERS = re.compile(r"\b(?:exercises?|questionnaires?|screenings?)\b")
 
 def _scripts_offered(context: DialogueContext) -> bool:
     """Did the robot just offer scripts (its last reply, or the greeting before the first turn, names them)?"""
-    last = context.last_reply()
-    said = last.robot if last is not None else (context.persona.greeting or "")
-    return _OFFERS.search(said.lower()) is not None
+    return _OFFERS.search(context.robot_just_said().lower()) is not None
 
 
 def _result_event(result: Result, script: str, t: float) -> events.CounselingResult:

@@ -163,9 +163,7 @@ class LessonPlugin:
 
 def _lessons_offered(context: DialogueContext) -> bool:
     """Did the robot just offer a lesson (its last reply, or the greeting before the first turn, says "lesson")?"""
-    last = context.last_reply()
-    said = last.robot if last is not None else (context.persona.greeting or "")
-    return _ASKS_FOR_A_LESSON.search(said.lower()) is not None
+    return _ASKS_FOR_A_LESSON.search(context.robot_just_said().lower()) is not None
 
 
 def _named(text: str, lessons: dict[str, Lesson]) -> Lesson | None:

@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=DEFAULT_BENCH_MODELS.expanduser(),
         help="where the bench models are cached (default ~/.cache/companion/bench-models)",
     )
+    latency.add_argument(
+        "--stt",
+        choices=["faster-whisper", "moonshine"],
+        default="faster-whisper",
+        help="the speech-to-text backend (whisper tiny-size or moonshine-tiny-size; default faster-whisper)",
+    )
     latency.add_argument("--stt-threads", type=int, default=1)
     latency.add_argument("--llm-threads", type=int, default=2)
     latency.add_argument("--tts-threads", type=int, default=1)

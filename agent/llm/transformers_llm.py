@@ -24,6 +24,7 @@ from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
 from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpec
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
+from companion.core.torch_threads import claim_torch_threads
 from companion.core.worker import CancelToken
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,7 @@ class TransformersLLM(ThreadedLanguageModel):
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        # torch's thread count is process-wide; only this backend uses torch, so it is this model's budget.
-        torch.set_num_threads(self.threads)
+        claim_torch_threads("llm", self.threads)  # torch's pool is process-wide: the largest claim wins
         hf_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         if self.quantize == "int8":

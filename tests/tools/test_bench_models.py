@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from companion.tools.bench.models import BenchModels, BenchSizes, LlmShape, VitsShape, make_bench_models
+from companion.tools.tiny.moonshine import MOONSHINE_TINY_SIZE, MoonshineDims
 from companion.tools.tiny.whisper import TINY_SIZE, WhisperDims
 
 pytestmark = pytest.mark.integration
@@ -26,6 +27,7 @@ SMALL = BenchSizes(
         dtype="bfloat16",
     ),
     piper=VitsShape(hidden_channels=32, inter_channels=32, filter_channels=64, n_layers=1, upsample_initial_channel=32),
+    moonshine=MoonshineDims(),
 )
 
 
@@ -62,6 +64,18 @@ def test_default_shapes_are_the_real_models(tmp_path: Path) -> None:
     with torch.device("meta"):
         assert sum(p.numel() for p in Qwen2ForCausalLM(config).parameters()) == 494_032_768
         assert sum(p.numel() for p in WhisperForConditionalGeneration(whisper).parameters()) == 37_760_640
+
+
+def test_the_moonshine_shape_is_moonshine_tiny(tmp_path: Path) -> None:
+    """UsefulSensors/moonshine-tiny has 27.1M parameters (its model card)."""
+    import torch
+    from transformers import MoonshineForConditionalGeneration
+
+    from companion.tools.tiny.moonshine import moonshine_config
+
+    with torch.device("meta"):
+        model = MoonshineForConditionalGeneration(moonshine_config(MOONSHINE_TINY_SIZE))
+        assert sum(p.numel() for p in model.parameters()) == 27_092_736
 
 
 def test_everything_is_built_the_first_time(built: BenchModels) -> None:
@@ -126,3 +140,16 @@ def test_a_changed_shape_rebuilds_only_that_model(built: BenchModels) -> None:
     assert set(rebuilt.build_s) == {"llm"}
     assert (rebuilt.stt / "model.bin").stat().st_mtime_ns == stt_stamp
     assert '"num_hidden_layers": 3' in (rebuilt.llm / "config.json").read_text()
+
+
+def test_moonshine_is_built_beside_whisper_and_nothing_else_is_rebuilt(built: BenchModels) -> None:
+    from companion.speech.stt.moonshine import MoonshineSTT
+
+    moon = make_bench_models(built.root, SMALL, stt_backend="moonshine")
+    # (an earlier test may have left a bigger LLM, which SMALL rebuilds; the voice stays)
+    assert "stt" in moon.build_s and "tts" not in moon.build_s and moon.stt != built.stt
+    assert (built.stt / "model.bin").is_file()  # whisper's folder stays
+    assert make_bench_models(built.root, SMALL, stt_backend="moonshine").build_s == {}
+    stt = MoonshineSTT(moon.stt)
+    stt._load()
+    assert stt._model.config.hidden_size == SMALL.moonshine.hidden_size

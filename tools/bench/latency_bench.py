@@ -43,7 +43,9 @@ from companion.core.clock import LoopClock
 from companion.core.errors import CompanionError
 from companion.core.worker import CancelToken
 from companion.speech.sources import ArraySource, read_audio_file
+from companion.speech.stt.base import ThreadedSpeechToText
 from companion.speech.stt.faster_whisper import FasterWhisperSTT
+from companion.speech.stt.moonshine import MoonshineSTT
 from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
@@ -52,6 +54,9 @@ from companion.tools.bench.scripted_reply import forced_reply_factory
 from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
 
 QUESTION = "Excuse me, where can I find the dinosaurs?"
+# A trained model writes about one token per word and punctuation mark plus its start and end tokens (the
+# peer-bench's estimate); random weights rarely stop by themselves, so every backend decodes exactly this many.
+STT_TOKENS = len(QUESTION.split()) + sum(not c.isalnum() and not c.isspace() for c in QUESTION) + 3
 TRUNCATION_MS = 40.0  # more unheard speech than one VAD chunk: the transcript missed (part of) a word
 REPLY = (
     "[happy] That is a great question. The dinosaurs are on the first floor, right next to the big whale "
@@ -120,7 +125,7 @@ def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, ar
     )
     models = ModelsConfig(
         dir=models_dir,
-        stt=SttConfig(path=stt_path, threads=args.stt_threads, max_new_tokens=24),
+        stt=SttConfig(backend=args.stt, path=stt_path, threads=args.stt_threads, max_new_tokens=STT_TOKENS),
         llm=LlmConfig(
             path=llm_path,
             threads=args.llm_threads,
@@ -134,6 +139,14 @@ def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, ar
     config = Config(persona="bench", personas={"bench": persona}, models=models)
     config.face.lookahead_ms = args.lookahead_ms
     return config
+
+
+def bench_stt(config: Config) -> ThreadedSpeechToText:
+    """The configured speech-to-text backend on the bench model (``--stt``), decoding ``STT_TOKENS`` tokens."""
+    options = config.models.stt.options
+    if config.models.stt.backend == "moonshine":
+        return MoonshineSTT(options.path, threads=options.threads, max_new_tokens=STT_TOKENS)
+    return FasterWhisperSTT(options.path, threads=options.threads, max_new_tokens=STT_TOKENS)
 
 
 class _PauseRecorder(ConversationSession):
@@ -157,8 +170,8 @@ async def _session_turns(
 ) -> tuple[list[TurnMeasure], float]:
     clock = LoopClock()
     log = CallLog()
-    stt_options, tts_options = config.models.stt.options, config.models.tts.options
-    stt = TimedSTT(FasterWhisperSTT(stt_options.path, threads=stt_options.threads, max_new_tokens=24), clock, log)
+    tts_options = config.models.tts.options
+    stt = TimedSTT(bench_stt(config), clock, log)
     tts = TimedTTS(PiperTTS(tts_options.path, threads=tts_options.threads), clock, log)
     timed_llm = TimedLLM(llm, clock, log)
     await asyncio.gather(stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
@@ -253,8 +266,8 @@ def _unheard_ms(events: EventBus, turn_id: int) -> float:
 
 def _naive_turns(config: Config, llm: TransformersLLM, question: np.ndarray, turns: int) -> list[float]:
     """Transcribe all, then generate all, then synthesize all: the first sample is ready when everything is."""
-    stt_options, tts_options = config.models.stt.options, config.models.tts.options
-    stt = FasterWhisperSTT(stt_options.path, threads=stt_options.threads, max_new_tokens=24)
+    tts_options = config.models.tts.options
+    stt = bench_stt(config)
     tts = PiperTTS(tts_options.path, threads=tts_options.threads)
     stt._load()
     tts._load()
@@ -289,7 +302,7 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None]:
 async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     note = _progress(args)
     note(f"bench models in {args.models_dir}")
-    models = await asyncio.to_thread(make_bench_models, args.models_dir, on_step=note)
+    models = await asyncio.to_thread(make_bench_models, args.models_dir, on_step=note, stt_backend=args.stt)
     config = _config(models.root, models.stt, models.llm, models.tts, args)
     question, voiced_end = question_audio()
     llm = TransformersLLM(

@@ -3,7 +3,8 @@
 Latency depends on a model's shape, not on what its weights learnt, so these have the shapes of the models the
 robot really runs and random weights:
 
-- speech-to-text: Whisper tiny's shape (d_model 384, 4 + 4 layers, 6 heads, vocab 51865), CTranslate2 int8;
+- speech-to-text: Whisper tiny's shape (d_model 384, 4 + 4 layers, 6 heads, vocab 51865), CTranslate2 int8; or,
+  for ``--stt moonshine``, moonshine-tiny's (hidden 288, 6 + 6 layers, 8 heads, vocab 32768), transformers;
 - LLM: Qwen2.5-0.5B's shape (hidden 896, 24 layers, 14 heads, 2 KV heads, MLP 4864, vocab 151936, tied
   embeddings), saved as bfloat16 safetensors (~1 GB) with the tiny byte-level BPE tokenizer (it can encode any
   English sentence, so a benchmark can drive the model to a scripted reply);
@@ -30,10 +31,11 @@ from pathlib import Path
 from companion.core.models import has_file
 from companion.speech.tts.piper import is_voice
 from companion.tools.tiny.llm import CORPUS, make_tiny_llm
+from companion.tools.tiny.moonshine import MOONSHINE_TINY_SIZE, MoonshineDims, make_tiny_moonshine
 from companion.tools.tiny.whisper import TINY_SIZE, WhisperDims, make_tiny_whisper
 
 MANIFEST = "bench-models.json"
-STT_DIR = "stt-whisper-tiny-size"
+STT_DIRS = {"faster-whisper": "stt-whisper-tiny-size", "moonshine": "stt-moonshine-tiny-size"}
 LLM_DIR = "llm-qwen2.5-0.5b-size"
 TTS_FILE = "tts-piper-low-size/voice.onnx"
 PIPER_EXPORT_OPSET = 15  # piper.train.export_onnx.OPSET_VERSION
@@ -76,6 +78,7 @@ class VitsShape:
 @dataclass(frozen=True)
 class BenchSizes:
     whisper: WhisperDims = TINY_SIZE
+    moonshine: MoonshineDims = MOONSHINE_TINY_SIZE
     llm: LlmShape = LlmShape()
     piper: VitsShape = VitsShape()
 
@@ -226,8 +229,10 @@ def make_bench_models(
     sizes: BenchSizes = BenchSizes(),
     seed: int = 0,
     on_step: Callable[[str], None] | None = None,
+    stt_backend: str = "faster-whisper",
 ) -> BenchModels:
     """Build the real-size random models under ``out_dir`` unless already there with the same shapes.
+    ``stt_backend`` (faster-whisper or moonshine) says which speech-to-text model to build.
     ``on_step(line)`` hears about each build before it starts and when it is done (the first run writes about
     1.1 GB and takes about a minute)."""
     out_dir = Path(out_dir)
@@ -237,19 +242,26 @@ def make_bench_models(
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = {}
+    if stt_backend not in STT_DIRS:
+        raise ValueError(f"no bench model for the speech-to-text backend {stt_backend!r}: {', '.join(STT_DIRS)}")
+    stt_shape = asdict(sizes.whisper) if stt_backend == "faster-whisper" else asdict(sizes.moonshine)
     wanted = {
-        "stt": {"seed": seed, **asdict(sizes.whisper)},
+        "stt": {"seed": seed, **stt_shape},
         "llm": {"seed": seed, "generation": 2, **asdict(sizes.llm)},  # 2: no speakable-only rules
         "tts": {"seed": seed, **json.loads(json.dumps(asdict(sizes.piper)))},  # tuples as lists, as read back
     }
-    stt, llm, tts = out_dir / STT_DIR, out_dir / LLM_DIR, out_dir / TTS_FILE
+    stt, llm, tts = out_dir / STT_DIRS[stt_backend], out_dir / LLM_DIR, out_dir / TTS_FILE
     present = {
-        "stt": has_file("model.bin")(stt),
+        "stt": has_file("config.json")(stt),
         "llm": has_file("config.json")(llm),
         "tts": is_voice(tts),
     }
     builders: dict[str, Callable[[Path], object]] = {
-        "stt": lambda staging: make_tiny_whisper(staging, seed=seed, dims=sizes.whisper),
+        "stt": lambda staging: (
+            make_tiny_whisper(staging, seed=seed, dims=sizes.whisper)
+            if stt_backend == "faster-whisper"
+            else make_tiny_moonshine(staging, seed=seed, dims=sizes.moonshine)
+        ),
         "llm": lambda staging: make_tiny_llm(
             staging,
             seed=seed,
@@ -267,16 +279,17 @@ def make_bench_models(
         "tts": lambda staging: build_piper_voice(staging / tts.name, sizes.piper, seed),
     }
     finals = {"stt": stt, "llm": llm, "tts": tts.parent}
+    keys = {"stt": f"stt-{stt_backend}", "llm": "llm", "tts": "tts"}  # one manifest entry per built folder
     build_s: dict[str, float] = {}
     for kind in ("stt", "llm", "tts"):
-        if present[kind] and manifest.get(kind) == wanted[kind]:
+        if present[kind] and manifest.get(keys[kind]) == wanted[kind]:
             continue
         if on_step is not None:
             on_step(f"building the bench's {kind} model in {finals[kind]} (real size, random weights; cached) ...")
         build_s[kind] = _build_in_place(finals[kind], builders[kind])
         if on_step is not None:
             on_step(f"built the bench's {kind} model: {_disk_size(finals[kind]) / 1e6:.0f} MB in {build_s[kind]:.1f} s")
-        manifest[kind] = wanted[kind]
+        manifest[keys[kind]] = wanted[kind]
         manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     sizes_on_disk = {kind: _disk_size(path) for kind, path in finals.items()}
     return BenchModels(root=out_dir, stt=stt, llm=llm, tts=tts, build_s=build_s, size_bytes=sizes_on_disk)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from companion.core.errors import InputError
 from companion.tools.bench import DEFAULT_BENCH_MODELS
 
 SAFETY_SET = Path(__file__).resolve().parents[1] / "tools" / "safety" / "data" / "eval.yaml"
@@ -47,6 +48,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the speech-to-text backend (whisper tiny-size or moonshine-tiny-size; default faster-whisper)",
     )
     latency.add_argument("--stt-threads", type=int, default=1)
+    latency.add_argument("--stt-beam", type=int, default=1, help="faster-whisper beam size (Pipecat's default is 5)")
+    latency.add_argument(
+        "--peer",
+        type=lambda text: Path(text).expanduser(),
+        help="run the peer benchmark's workload built in this folder (its models/ and inputs/, e.g. /tmp/peer)",
+    )
+    latency.add_argument(
+        "--peer-harness",
+        type=lambda text: Path(text).expanduser(),
+        help="the peer harness folder (../shared/peer-bench): its common.py has the system prompt and reply",
+    )
+    latency.add_argument(
+        "--llm-url",
+        help="with --peer: the peer's OpenAI-compatible server (its llm_server.py), e.g. http://127.0.0.1:8011/v1; "
+        "without it the peer's checkpoint runs in-process",
+    )
     latency.add_argument("--llm-threads", type=int, default=2)
     latency.add_argument("--tts-threads", type=int, default=1)
     latency.add_argument("--llm-quantize", choices=["none", "int8"], default="int8", help="as models.llm.quantize")
@@ -193,6 +210,13 @@ async def _run_latency(args: argparse.Namespace) -> int:
     from companion.cli.progress import Feedback
     from companion.tools.bench.latency_bench import main
 
+    if (args.peer is None) != (args.peer_harness is None):
+        raise InputError(
+            "--peer and --peer-harness go together",
+            "e.g. --peer /tmp/peer --peer-harness ../shared/peer-bench (the harness's README builds /tmp/peer)",
+        )
+    if args.llm_url and args.peer is None:
+        raise InputError("--llm-url is for the peer workload (--peer); the default workload runs its model in-process")
     with Feedback() as feedback:
         args.note = feedback.note  # each step on standard error; the results on standard output
         return await main(args)

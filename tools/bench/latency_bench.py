@@ -34,7 +34,8 @@ import numpy as np
 from companion.agent.config.schema import Config, LlmConfig, ModelsConfig, Persona, SttConfig, TtsConfig
 from companion.agent.events import ClauseScheduled, EventBus, ReplyFinished, UserTurnEvent
 from companion.agent.hearing import SpeechPaused
-from companion.agent.llm.base import ChatMessage
+from companion.agent.llm.base import ChatMessage, LanguageModel
+from companion.agent.llm.openai_compat import OpenAICompatibleLLM, OpenAIOptions
 from companion.agent.llm.prompt import build_messages
 from companion.agent.llm.transformers_llm import TransformersLLM
 from companion.agent.policy.types import DialogueContext, UserTurn
@@ -50,6 +51,7 @@ from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
 from companion.tools.bench.models import make_bench_models
+from companion.tools.bench.peer_workload import PeerQuestion, PeerWhisper, load_peer_workload
 from companion.tools.bench.scripted_reply import forced_reply_factory
 from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
 
@@ -99,6 +101,8 @@ class LatencyResult:
     per_turn: list[TurnMeasure] = field(default_factory=list)
     naive_ms: list[float] = field(default_factory=list)
     build_s: dict[str, float] = field(default_factory=dict)
+    workload: str = "companion"  # or "peer": ../shared/peer-bench's models, questions, prompt, reply and server
+    stt_backend: str = "faster-whisper"
 
 
 def question_audio(text: str = QUESTION) -> tuple[np.ndarray, float]:
@@ -146,7 +150,9 @@ def bench_stt(config: Config) -> ThreadedSpeechToText:
     options = config.models.stt.options
     if config.models.stt.backend == "moonshine":
         return MoonshineSTT(options.path, threads=options.threads, max_new_tokens=STT_TOKENS)
-    return FasterWhisperSTT(options.path, threads=options.threads, max_new_tokens=STT_TOKENS)
+    return FasterWhisperSTT(
+        options.path, threads=options.threads, beam_size=options.beam_size, max_new_tokens=STT_TOKENS
+    )
 
 
 class _PauseRecorder(ConversationSession):
@@ -159,24 +165,35 @@ class _PauseRecorder(ConversationSession):
         super().on_speech_paused(event)
 
 
+@dataclass(frozen=True)
+class Question:
+    audio: np.ndarray
+    voiced_end_s: float  # where its last voiced sample is, in seconds from the start of ``audio``
+    before: Callable[[], None] = lambda: None  # called just before it is played (the peer STT learns the question)
+
+
 async def _session_turns(
     config: Config,
-    llm: TransformersLLM,
-    question: np.ndarray,
-    voiced_end: float,
+    llm: LanguageModel,
+    stt: ThreadedSpeechToText,
+    questions: list[Question],
     turns: int,
     warmup: int,
     note: Callable[[str], None] = lambda _line: None,
+    *,
+    whole_replies: bool = False,
 ) -> tuple[list[TurnMeasure], float]:
+    """Play ``questions`` in turn into a real session. ``whole_replies``: each reply plays out and the next
+    visitor starts fresh (the peer harness's schedule); otherwise the reply stops after its first clause."""
     clock = LoopClock()
     log = CallLog()
     tts_options = config.models.tts.options
-    stt = TimedSTT(bench_stt(config), clock, log)
+    timed_stt = TimedSTT(stt, clock, log)
     tts = TimedTTS(PiperTTS(tts_options.path, threads=tts_options.threads), clock, log)
     timed_llm = TimedLLM(llm, clock, log)
-    await asyncio.gather(stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
+    await asyncio.gather(timed_stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
     events = EventBus()
-    parts = SessionParts(tts=tts, llm=timed_llm, stt=stt, vad=SileroVad())
+    parts = SessionParts(tts=tts, llm=timed_llm, stt=timed_stt, vad=SileroVad())
     session = _PauseRecorder(config, parts, clock, events)
     session.pauses = []
     time_safety(session.chain.safety, clock, log)
@@ -184,23 +201,30 @@ async def _session_turns(
     measures: list[TurnMeasure] = []
     try:
         for index in range(warmup + turns):
-            source = ArraySource(question, trailing_silence_s=2.0)
+            question = questions[index % len(questions)]
+            question.before()
+            source = ArraySource(question.audio, trailing_silence_s=2.0)
             listen_start = clock.now()
             listening = asyncio.create_task(session.listen(source))
             clause = await events.wait_for(ClauseScheduled, lambda e, t=listen_start: e.t > t)
-            await session.stop_speaking()
+            if not whole_replies:
+                await session.stop_speaking()
             await listening
             finished = await events.wait_for(ReplyFinished, lambda e, u=clause.utterance_id: e.utterance_id == u)
             if index >= warmup:
-                measures.append(_measure(listen_start + voiced_end, session.pauses, clause, finished, log, llm, config))
+                true_end = listen_start + question.voiced_end_s
+                measures.append(_measure(true_end, session.pauses, clause, finished, log, llm, config))
                 measures[-1].unheard_ms = _unheard_ms(events, finished.turn_id)
                 note(f"turn {index - warmup + 1}/{turns}: voice to voice {measures[-1].voice_to_voice_ms:.0f} ms")
             else:
                 note(f"warm-up turn {index + 1}/{warmup} done")
+            if whole_replies:
+                session.new_visitor("bench: the next question starts a fresh conversation")
+                await asyncio.sleep(1.0)
         lag = session.loop_lag.stats().p99_ms
     finally:
         await session.close()
-        await stt.close()
+        await timed_stt.close()
         await tts.close()
     return measures, lag
 
@@ -211,7 +235,7 @@ def _measure(
     clause: ClauseScheduled,
     finished: ReplyFinished,
     log: CallLog,
-    llm: TransformersLLM,
+    llm: LanguageModel,
     config: Config,
 ) -> TurnMeasure:
     assert finished.end_of_speech_t is not None
@@ -252,7 +276,7 @@ def _measure(
         lookahead_ms=float(lookahead_ms),
         waits_ms=round(stt_queue_ms, 1),
         overhead_ms=round(gaps_ms, 1),
-        prefill_tokens=llm.last_prefill_tokens,
+        prefill_tokens=getattr(llm, "last_prefill_tokens", 0),  # unknown for a model on a server
     )
 
 
@@ -317,7 +341,8 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     await asyncio.to_thread(llm._load)
     factory = forced_reply_factory(llm._tokenizer, REPLY)
     llm._logits_processor_factory = factory
-    measures, lag_p99 = await _session_turns(config, llm, question, voiced_end, args.turns, args.warmup, note)
+    questions = [Question(question, voiced_end)]
+    measures, lag_p99 = await _session_turns(config, llm, bench_stt(config), questions, args.turns, args.warmup, note)
     note(f"the naive pipeline, {args.turns} turns ...")
     naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
     v2v = [m.voice_to_voice_ms for m in measures]
@@ -339,19 +364,82 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
         per_turn=measures,
         naive_ms=naive,
         build_s=models.build_s,
+        stt_backend=args.stt,
+    )
+
+
+async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
+    """Companion on the peer benchmark's workload (tools/bench/peer_workload.py); no naive run (the harness's
+    ``baseline_bench.py`` is the naive pipeline there)."""
+    note = _progress(args)
+    workload = load_peer_workload(args.peer, args.peer_harness)
+    persona = Persona(name="Robo", style=workload.system_prompt)
+    stt_options = {"path": workload.stt, "threads": args.stt_threads, "beam_size": args.stt_beam}
+    models = ModelsConfig(
+        dir=args.peer / "models",
+        stt=SttConfig(backend="faster-whisper", **stt_options),
+        tts=TtsConfig(path=workload.tts, threads=args.tts_threads),
+    )
+    config = Config(persona="peer", personas={"peer": persona}, models=models)
+    config.face.lookahead_ms = args.lookahead_ms
+    stt = PeerWhisper(workload.stt, threads=args.stt_threads, beam_size=args.stt_beam)
+    llm: LanguageModel
+    if args.llm_url:
+        note(f"the language model: the server at {args.llm_url}")
+        llm = OpenAICompatibleLLM(OpenAIOptions(base_url=args.llm_url, temperature=0.0), max_new_tokens=96)
+    else:
+        note(f"the language model: {workload.llm} in-process, forced to the peer's reply")
+        local = TransformersLLM(
+            workload.llm, threads=args.llm_threads, dtype=args.llm_dtype, quantize=args.llm_quantize,
+            temperature=0.0, max_new_tokens=96,
+        )  # fmt: skip
+        await asyncio.to_thread(local._load)
+        local._logits_processor_factory = forced_reply_factory(local._tokenizer, workload.reply)
+        llm = local
+
+    def asking(question: PeerQuestion) -> Callable[[], None]:
+        return lambda: setattr(stt, "question", question)
+
+    questions = [Question(q.audio, q.speech_end_s, asking(q)) for q in workload.questions]
+    measures, lag_p99 = await _session_turns(
+        config, llm, stt, questions, args.turns, args.warmup, note, whole_replies=True
+    )
+    if isinstance(llm, OpenAICompatibleLLM):
+        await llm.close()
+    v2v = [m.voice_to_voice_ms for m in measures]
+    return LatencyResult(
+        turns=len(measures),
+        reply_tokens=0,
+        p50_ms=round(statistics.median(v2v), 1),
+        p90_ms=round(_percentile(v2v, 0.9), 1),
+        naive_p50_ms=0.0,
+        naive_p90_ms=0.0,
+        ratio=0.0,
+        overhead_ms=round(statistics.median(m.overhead_ms for m in measures), 1),
+        loop_lag_p99_ms=round(lag_p99, 2),
+        truncated_turns=sum(m.unheard_ms > TRUNCATION_MS for m in measures),
+        load_1m=round(os.getloadavg()[0], 2),
+        stages_p50_ms={name: round(statistics.median(getattr(m, name) for m in measures), 1) for name in STAGES},
+        per_turn=measures,
+        workload="peer",
     )
 
 
 async def main(args: argparse.Namespace) -> int:
-    result = await run_latency_bench(args)
+    if getattr(args, "peer", None) is not None:
+        result = await run_peer_latency_bench(args)
+    else:
+        result = await run_latency_bench(args)
     if args.json:
         print(json.dumps(asdict(result)))
         return 0
     out = sys.stdout
-    print(f"voice-to-voice latency over {result.turns} turns ({result.reply_tokens}-token reply):", file=out)
+    what = "the peer workload" if result.workload == "peer" else f"{result.reply_tokens}-token reply"
+    print(f"voice-to-voice latency over {result.turns} turns ({what}, stt {result.stt_backend}):", file=out)
     print(f"  companion  p50 {result.p50_ms:7.1f} ms   p90 {result.p90_ms:7.1f} ms", file=out)
-    print(f"  naive      p50 {result.naive_p50_ms:7.1f} ms   p90 {result.naive_p90_ms:7.1f} ms", file=out)
-    print(f"  ratio      {result.ratio:.3f}", file=out)
+    if result.workload != "peer":
+        print(f"  naive      p50 {result.naive_p50_ms:7.1f} ms   p90 {result.naive_p90_ms:7.1f} ms", file=out)
+        print(f"  ratio      {result.ratio:.3f}", file=out)
     print(f"  framework overhead p50 {result.overhead_ms:.1f} ms", file=out)
     print(f"  event-loop lag p99 {result.loop_lag_p99_ms} ms", file=out)
     print(f"  answers to a truncated question: {result.truncated_turns}; load average {result.load_1m}", file=out)

@@ -324,7 +324,10 @@ class ConversationSession:
         self.face.conversation_state("listening", self.clock.now())
         self._drop_speculative()
         active = self._active
-        if active is None or active.done.is_set() or not self.turn_config.barge_in or self._interrupted is active:
+        if active is None or active.done.is_set():
+            self._prefill_prompt()
+            return
+        if not self.turn_config.barge_in or self._interrupted is active:
             return
         now = self.clock.now()
         silent_at = self.responder.pause(active, now)
@@ -332,6 +335,13 @@ class ConversationSession:
         self.events.emit(BargeIn(now, active.utterance_id, t, silent_at))
         if self.metrics is not None:
             self.metrics.count_barge_in()
+
+    def _prefill_prompt(self) -> None:
+        """Someone starts speaking to an idle robot: the language model computes the prompt's start (system prompt,
+        history) now, so the end of their turn prefills only their words."""
+        step = self.chain.final
+        if isinstance(step, LlmStep):
+            self._cancellations.spawn(step.prefill(self.context), "prefill")
 
     def on_speech_paused(self, event: SpeechPaused) -> None:
         return None

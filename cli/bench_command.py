@@ -64,6 +64,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --peer: the peer's OpenAI-compatible server (its llm_server.py), e.g. http://127.0.0.1:8011/v1; "
         "without it the peer's checkpoint runs in-process",
     )
+    latency.add_argument(
+        "--emotion-tags",
+        action="store_true",
+        help="with --peer: ask the model for emotion tags too (a longer prompt than the peer's)",
+    )
     latency.add_argument("--llm-threads", type=int, default=2)
     latency.add_argument("--tts-threads", type=int, default=1)
     latency.add_argument("--llm-quantize", choices=["none", "int8"], default="int8", help="as models.llm.quantize")

@@ -260,6 +260,11 @@ class Persona(Section):
     style: str = Field(..., min_length=1, description="the system prompt: who the robot is and how it speaks")
     greeting: str | None = None
     emotion_baseline: EmotionBaseline = Field(default_factory=EmotionBaseline)
+    emotion_tags: bool = Field(
+        True,
+        description="the model picks the face with [emotion] tags (about 60-90 prompt tokens of instructions); "
+        "false: the face keeps the baseline and the empathy rules, and the prompt is the style alone",
+    )
     plugins: list[str] = Field(default_factory=list)
     turn_taking: PersonaTurnTaking = Field(default_factory=PersonaTurnTaking)
     mirror: bool = Field(False, description="start with mirror mode on (also --mirror, or the mirror command)")

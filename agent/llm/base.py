@@ -59,6 +59,15 @@ class LanguageModel(Protocol):
 
 
 @runtime_checkable
+class PrefillingModel(Protocol):
+    """A model that can compute the prompt's start ahead of time (a local model with a KV cache)."""
+
+    async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:
+        """Compute and keep the cache of ``messages``, the start of the next prompt; never raises."""
+        ...
+
+
+@runtime_checkable
 class ToolCallingModel(Protocol):
     """A model that can call tools: its stream yields text and ``ToolCall``s (docs/PLUGINS.md, "Tools")."""
 

@@ -30,7 +30,7 @@ def system_prompt(context: DialogueContext) -> str:
     persona = context.persona
     style = persona.style.strip()
     name = "" if persona.name.lower() in style.lower() else f"Your name is {persona.name}."
-    parts = [style, name, EMOTION_INSTRUCTIONS]
+    parts = [style, name, EMOTION_INSTRUCTIONS if persona.emotion_tags else ""]
     language = persona.language.split("-")[0]
     if language != "en":
         parts.append(f"Always answer in {LANGUAGE_NAMES.get(language, persona.language)}.")
@@ -56,10 +56,14 @@ def _visitor_line(context: DialogueContext) -> str:
 
 
 def build_messages(turn: UserTurn, context: DialogueContext, history_turns: int) -> list[ChatMessage]:
+    return [*prompt_prefix(context, history_turns), ChatMessage("user", turn.text)]
+
+
+def prompt_prefix(context: DialogueContext, history_turns: int) -> list[ChatMessage]:
+    """The system prompt and the kept history: every message of the next prompt but the user's new words."""
     messages = [ChatMessage("system", system_prompt(context))]
     for exchange in context.history[-history_turns:] if history_turns else []:
         messages.append(ChatMessage("user", exchange.user))
         robot = exchange.robot + (" ..." if exchange.interrupted else "")
         messages.append(ChatMessage("assistant", robot))
-    messages.append(ChatMessage("user", turn.text))
     return messages

@@ -220,6 +220,49 @@ class TransformersLLM(ThreadedLanguageModel):
         streamer.finish()
         self._remember_cache(output)
 
+    async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:
+        """Extend the kept KV cache to cover ``messages`` (the next prompt's start), in the model's worker."""
+
+        def work(cancel: CancelToken) -> None:
+            self.ensure_loaded()
+            self._prefill(messages, tools)
+
+        try:
+            await self.worker.call(work)
+        except Exception as error:  # an optimisation only: the turn then prefills what this did not
+            log.debug("prefill failed (%s): the turn prefills it", error)
+
+    def _prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> None:
+        import torch
+
+        if not self.reuse_cache:
+            return
+        if self._forget:
+            self._forget, self._cache, self._cache_ids = False, None, []
+        extra = {"tools": [tool.openai() for tool in tools]} if tools else {}
+        text = self._tokenizer.apply_chat_template(
+            [m.openai() for m in messages], add_generation_prompt=False, tokenize=False, **extra
+        )
+        ids = list(self._tokenizer(text, add_special_tokens=False).input_ids)
+        if self._cache is not None and self._cache_ids == ids:
+            return  # already computed
+        cache = self._reusable_cache(ids)
+        done = cache.get_seq_length() if cache is not None else 0
+        self._cache_ids = ids[:done]
+        if done >= len(ids) - 1:
+            return  # all but the last token, which is fed with the turn anyway
+        kwargs: dict[str, Any] = {
+            "input_ids": torch.tensor([ids[done:]]),
+            "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
+            "use_cache": True,
+        }
+        if cache is not None:
+            kwargs[self._cache_kw] = cache
+        with torch.inference_mode():
+            output = self._model(**kwargs)
+        self._cache = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
+        self._cache_ids = ids if self._cache is not None else []
+
     def forget(self) -> None:
         """Drop the conversation's KV cache before the next generation (a visitor session ended)."""
         self._forget = True

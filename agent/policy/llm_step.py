@@ -12,8 +12,14 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 from companion.agent.config.schema import LlmConfig
-from companion.agent.llm.base import ChatMessage, LanguageModel, LanguageModelError, ToolCallingModel
-from companion.agent.llm.prompt import build_messages
+from companion.agent.llm.base import (
+    ChatMessage,
+    LanguageModel,
+    LanguageModelError,
+    PrefillingModel,
+    ToolCallingModel,
+)
+from companion.agent.llm.prompt import build_messages, prompt_prefix
 from companion.agent.llm.tool_calls import ToolCall
 from companion.agent.policy.tools import ToolBox
 from companion.agent.policy.types import DialogueContext, Reply, UserTurn
@@ -38,9 +44,22 @@ class LlmStep:
         self._on_error = on_error
         self.tools = tools
 
+    def _allowed_tools(self, context: DialogueContext) -> list[str]:
+        if context.crisis_active or self.tools is None or not isinstance(self.llm, ToolCallingModel):
+            return []
+        return list(context.persona.tools)
+
+    async def prefill(self, context: DialogueContext) -> None:
+        """Compute the next prompt's start (system prompt, tools, history) while the user is still speaking, so
+        the end of the turn prefills only their words. A model without a cache of its own (a server) is skipped."""
+        if isinstance(self.llm, PrefillingModel):
+            allowed = self._allowed_tools(context)
+            specs = self.tools.specs_for(allowed) if allowed and self.tools is not None else []
+            await self.llm.prefill(prompt_prefix(context, self.config.history_turns), specs)
+
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
         messages = build_messages(turn, context, self.config.history_turns)
-        allowed = [] if context.crisis_active or self.tools is None else list(context.persona.tools)
+        allowed = self._allowed_tools(context)
         if allowed and isinstance(self.llm, ToolCallingModel):
             return Reply(source=self.source, pieces=self._stream(self._with_tools(messages, allowed, context)))
         return Reply(

@@ -25,3 +25,8 @@ def test_every_expressive_emotion_is_offered_as_a_tag() -> None:
 
 def test_another_language_is_asked_for() -> None:
     assert "Always answer in German." in prompt_of(name="Ada", style="Kind.", language="de")
+
+
+def test_without_emotion_tags_the_prompt_is_the_style_alone() -> None:
+    style = "You are Robo, a friendly companion robot. Answer in one short sentence."
+    assert prompt_of(name="Robo", style=style, emotion_tags=False) == style  # type: ignore[arg-type]

@@ -303,3 +303,39 @@ async def test_a_transcript_that_misses_the_last_word_is_never_answered() -> Non
         assert turn.text == phrase, delay_s
         assert turn.heard_until_t is not None and turn.end_of_speech_t is not None
         assert turn.heard_until_t >= turn.end_of_speech_t - 0.04, delay_s
+
+
+class PrefillingLLM(FakeLLM):
+    """A fake model with a cache: records each prefill (the messages it was given) and when it came."""
+
+    def __init__(self) -> None:
+        super().__init__(reply_echoing_user)
+        self.prefills: list[list[ChatMessage]] = []
+
+    async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[object] = ()) -> None:
+        self.prefills.append(list(messages))
+
+
+@virtual_time
+async def test_the_prompt_start_is_prefilled_when_someone_speaks_to_an_idle_robot() -> None:
+    llm = PrefillingLLM()
+    _session, events, _ = await run_conversation(
+        script(0.5, "where are the dinosaurs", 9.0, "tell me about whales", 3.0), llm
+    )
+    assert len(events.of_type(UserTurnEvent)) == 2
+    first, second = llm.prefills
+    # Everything but the user's new words: the system prompt, then (second turn) the first exchange.
+    assert [m.role for m in first] == ["system"]
+    assert [m.role for m in second] == ["system", "user", "assistant"]
+    assert second[1].content == "where are the dinosaurs"
+    # ... and the prompt each turn then sent starts with exactly those messages.
+    assert [m.content for m in llm.calls[-1][:3]] == [m.content for m in second]
+
+
+@virtual_time
+async def test_no_prefill_while_the_robot_speaks() -> None:
+    """Speech over the robot is a barge-in: the model is busy with the reply, the prompt would change anyway."""
+    llm = PrefillingLLM()
+    _session, events, _ = await run_conversation(script(0.5, "where are the dinosaurs", 1.5, "stop", 3.0), llm)
+    assert len(events.of_type(BargeIn)) == 1
+    assert len(llm.prefills) == 1  # the first question only

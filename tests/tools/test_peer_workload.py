@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from companion.core.errors import InputError
-from companion.tools.bench.peer_workload import PeerQuestion, PeerWhisper, load_peer_workload
+from companion.tools.bench.peer_workload import PeerQuestion, heard_words, load_peer_workload
 
 COMMON = """
 SYSTEM_PROMPT = ("You are Robo, a friendly robot. "
@@ -67,11 +67,9 @@ def test_a_missing_part_is_named_with_how_to_build_it(tmp_path: Path) -> None:
 def test_a_draft_hears_the_words_its_audio_covers(tmp_path: Path) -> None:
     peer, harness = make_peer(tmp_path)
     question: PeerQuestion = load_peer_workload(peer, harness).questions[0]
-    stt = PeerWhisper(peer / "models/whisper-tiny-ct2")
-    stt.question = question
     audio = question.audio
     # The session's utterance audio starts a little before the speech; where it ends is what counts.
-    assert stt._heard(audio[3000 : 4800 + 16000]) == "one two"  # half the speech
-    assert stt._heard(audio[3000 : 4800 + 8000]) == "one"
-    assert stt._heard(audio[3000:]) == "one two three four"
-    assert stt._heard(np.zeros(16000, np.float32)) == ""
+    assert heard_words(question, audio[3000 : 4800 + 16000]) == "one two"  # half the speech
+    assert heard_words(question, audio[3000 : 4800 + 8000]) == "one"
+    assert heard_words(question, audio[3000:]) == "one two three four"
+    assert heard_words(question, np.zeros(16000, np.float32)) == ""

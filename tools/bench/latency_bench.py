@@ -51,7 +51,7 @@ from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
 from companion.tools.bench.models import make_bench_models
-from companion.tools.bench.peer_workload import PeerQuestion, PeerWhisper, load_peer_workload
+from companion.tools.bench.peer_workload import PeerMoonshine, PeerQuestion, PeerWhisper, load_peer_workload
 from companion.tools.bench.scripted_reply import forced_reply_factory
 from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
 
@@ -373,7 +373,8 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
     ``baseline_bench.py`` is the naive pipeline there)."""
     note = _progress(args)
     workload = load_peer_workload(args.peer, args.peer_harness)
-    persona = Persona(name="Robo", style=workload.system_prompt)
+    # The peer's system prompt exactly: without --emotion-tags companion adds nothing to it.
+    persona = Persona(name="Robo", style=workload.system_prompt, emotion_tags=args.emotion_tags)
     stt_options = {"path": workload.stt, "threads": args.stt_threads, "beam_size": args.stt_beam}
     models = ModelsConfig(
         dir=args.peer / "models",
@@ -382,7 +383,14 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
     )
     config = Config(persona="peer", personas={"peer": persona}, models=models)
     config.face.lookahead_ms = args.lookahead_ms
-    stt = PeerWhisper(workload.stt, threads=args.stt_threads, beam_size=args.stt_beam)
+    stt: PeerWhisper | PeerMoonshine
+    if args.stt == "moonshine":  # not the peer's model: the bench's moonshine-tiny-size one, built if missing
+        built = await asyncio.to_thread(
+            make_bench_models, args.models_dir, on_step=note, stt_backend="moonshine", kinds=("stt",)
+        )
+        stt = PeerMoonshine(built.stt, threads=args.stt_threads)
+    else:
+        stt = PeerWhisper(workload.stt, threads=args.stt_threads, beam_size=args.stt_beam)
     llm: LanguageModel
     if args.llm_url:
         note(f"the language model: the server at {args.llm_url}")
@@ -422,6 +430,7 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
         stages_p50_ms={name: round(statistics.median(getattr(m, name) for m in measures), 1) for name in STAGES},
         per_turn=measures,
         workload="peer",
+        stt_backend=args.stt,
     )
 
 

@@ -230,9 +230,11 @@ def make_bench_models(
     seed: int = 0,
     on_step: Callable[[str], None] | None = None,
     stt_backend: str = "faster-whisper",
+    kinds: tuple[str, ...] = ("stt", "llm", "tts"),
 ) -> BenchModels:
     """Build the real-size random models under ``out_dir`` unless already there with the same shapes.
-    ``stt_backend`` (faster-whisper or moonshine) says which speech-to-text model to build.
+    ``stt_backend`` (faster-whisper or moonshine) says which speech-to-text model to build; ``kinds`` which
+    models at all (the others' paths are returned whether they exist or not).
     ``on_step(line)`` hears about each build before it starts and when it is done (the first run writes about
     1.1 GB and takes about a minute)."""
     out_dir = Path(out_dir)
@@ -281,7 +283,7 @@ def make_bench_models(
     finals = {"stt": stt, "llm": llm, "tts": tts.parent}
     keys = {"stt": f"stt-{stt_backend}", "llm": "llm", "tts": "tts"}  # one manifest entry per built folder
     build_s: dict[str, float] = {}
-    for kind in ("stt", "llm", "tts"):
+    for kind in kinds:
         if present[kind] and manifest.get(keys[kind]) == wanted[kind]:
             continue
         if on_step is not None:

@@ -27,6 +27,7 @@ from companion.core.errors import InputError
 from companion.core.worker import CancelToken
 from companion.speech.sources import read_audio_file
 from companion.speech.stt.faster_whisper import FasterWhisperSTT
+from companion.speech.stt.moonshine import MoonshineSTT
 from companion.speech.types import INPUT_SAMPLE_RATE, Transcript
 
 END_OF_TEXT = 50257  # Whisper's <|endoftext|>, suppressed as the peer harness does
@@ -130,25 +131,38 @@ class PeerWhisper(FasterWhisperSTT):
         for _segment in segments:  # decode it all (lazily decoded); stop between segments once cancelled
             if cancel.cancelled:
                 break
-        return Transcript(text=self._heard(audio), language="en", is_final=not partial)
+        return Transcript(text=heard_words(self.question, audio), language="en", is_final=not partial)
 
-    def _heard(self, audio: np.ndarray) -> str:
-        """The question's words that ``audio`` covers, in proportion to the speech it holds: its last voiced
-        samples are found in the question's file (the session passes them through unchanged)."""
-        question = self.question
-        voiced = np.nonzero(np.abs(audio) > VOICED)[0]
-        if question is None or len(voiced) == 0:
-            return ""
-        last = int(voiced[-1])
-        window = audio[max(0, last - 159) : last + 1]
-        found = [
-            int(j) + len(window) - 1
-            for j in np.nonzero(question.audio == window[0])[0]
-            if np.array_equal(question.audio[j : j + len(window)], window)
-        ]
-        if not found:
-            return question.text  # not this question's audio (a warm-up): nothing to cut
-        heard_s = found[0] / INPUT_SAMPLE_RATE
-        share = (heard_s - question.speech_start_s) / max(1e-3, question.speech_end_s - question.speech_start_s)
-        words = question.text.split()
-        return " ".join(words[: max(0, min(len(words), round(len(words) * share)))])
+
+class PeerMoonshine(MoonshineSTT):
+    """Moonshine (the bench's moonshine-tiny-size model) held to the same rules as ``PeerWhisper``: exactly the
+    question's estimated token count, the known words its audio covers."""
+
+    question: PeerQuestion | None = None
+
+    def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
+        if self.question is not None:
+            self._max_new_tokens = self.question.stt_tokens
+        super()._transcribe(audio, partial, cancel)
+        return Transcript(text=heard_words(self.question, audio), language="en", is_final=not partial)
+
+
+def heard_words(question: PeerQuestion | None, audio: np.ndarray) -> str:
+    """The question's words that ``audio`` covers, in proportion to the speech it holds: its last voiced samples
+    are found in the question's file (the session passes them through unchanged)."""
+    voiced = np.nonzero(np.abs(audio) > VOICED)[0]
+    if question is None or len(voiced) == 0:
+        return ""
+    last = int(voiced[-1])
+    window = audio[max(0, last - 159) : last + 1]
+    found = [
+        int(j) + len(window) - 1
+        for j in np.nonzero(question.audio == window[0])[0]
+        if np.array_equal(question.audio[j : j + len(window)], window)
+    ]
+    if not found:
+        return question.text  # not this question's audio (a warm-up): nothing to cut
+    heard_s = found[0] / INPUT_SAMPLE_RATE
+    share = (heard_s - question.speech_start_s) / max(1e-3, question.speech_end_s - question.speech_start_s)
+    words = question.text.split()
+    return " ".join(words[: max(0, min(len(words), round(len(words) * share)))])

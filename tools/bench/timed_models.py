@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from companion.agent.llm.base import ChatMessage, LanguageModel
+from companion.agent.llm.base import ChatMessage, LanguageModel, PrefillingModel
+from companion.agent.llm.tool_calls import ToolSpec
 from companion.core.clock import Clock
 from companion.speech.stt import SpeechToText
 from companion.speech.tts import TextToSpeech
@@ -111,6 +112,10 @@ class TimedLLM:
             async for piece in pieces:
                 yield piece
         call.end = self.clock.now()
+
+    async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:
+        if isinstance(self.inner, PrefillingModel):
+            await self.inner.prefill(messages, tools)
 
     async def warm_up(self) -> None:
         await self.inner.warm_up()

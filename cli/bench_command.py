@@ -65,6 +65,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "without it the peer's checkpoint runs in-process",
     )
     latency.add_argument(
+        "--no-prefill",
+        action="store_true",
+        help="do not compute the prompt's start while the user speaks (to measure what that pays)",
+    )
+    latency.add_argument(
         "--emotion-tags",
         action="store_true",
         help="with --peer: ask the model for emotion tags too (a longer prompt than the peer's)",

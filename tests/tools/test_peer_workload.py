@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from companion.core.errors import InputError
-from companion.tools.bench.peer_workload import PeerQuestion, heard_words, load_peer_workload
+from companion.speech.types import Transcript
+from companion.tools.bench.known_words import KnownWords, heard_words
+from companion.tools.bench.peer_workload import PeerQuestion, load_peer_workload
 
 COMMON = """
 SYSTEM_PROMPT = ("You are Robo, a friendly robot. "
@@ -73,3 +75,29 @@ def test_a_draft_hears_the_words_its_audio_covers(tmp_path: Path) -> None:
     assert heard_words(question, audio[3000 : 4800 + 8000]) == "one"
     assert heard_words(question, audio[3000:]) == "one two three four"
     assert heard_words(question, np.zeros(16000, np.float32)) == ""
+
+
+class CountingSTT:
+    """Stands in for a random-weight model: costs a call, writes nonsense."""
+
+    busy = True
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def transcribe(self, audio: np.ndarray, *, partial: bool = False) -> Transcript:
+        self.calls += 1
+        return Transcript(text="w123 w456 w789", is_final=not partial)
+
+
+async def test_known_words_run_the_model_and_answer_with_the_question(tmp_path: Path) -> None:
+    peer, harness = make_peer(tmp_path)
+    question = load_peer_workload(peer, harness).questions[0]
+    inner = CountingSTT()
+    stt = KnownWords(inner)  # type: ignore[arg-type]
+    stt.question = question
+    draft = await stt.transcribe(question.audio[: 4800 + 8000], partial=True)
+    final = await stt.transcribe(question.audio)
+    assert (draft.text, draft.is_final) == ("one", False)
+    assert (final.text, final.is_final) == ("one two three four", True)
+    assert inner.calls == 2 and stt.busy

@@ -44,16 +44,17 @@ from companion.core.clock import LoopClock
 from companion.core.errors import CompanionError
 from companion.core.worker import CancelToken
 from companion.speech.sources import ArraySource, read_audio_file
-from companion.speech.stt.base import ThreadedSpeechToText
+from companion.speech.stt.base import SpeechToText, ThreadedSpeechToText
 from companion.speech.stt.faster_whisper import FasterWhisperSTT
 from companion.speech.stt.moonshine import MoonshineSTT
 from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.speech.vad import SileroVad
+from companion.tools.bench.known_words import VOICED, KnownWords, SpokenQuestion
 from companion.tools.bench.models import make_bench_models
 from companion.tools.bench.peer_workload import PeerMoonshine, PeerQuestion, PeerWhisper, load_peer_workload
 from companion.tools.bench.scripted_reply import forced_reply_factory
-from companion.tools.bench.timed_models import CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
+from companion.tools.bench.timed_models import Call, CallLog, TimedLLM, TimedSTT, TimedTTS, time_safety
 
 QUESTION = "Excuse me, where can I find the dinosaurs?"
 # A trained model writes about one token per word and punctuation mark plus its start and end tokens (the
@@ -66,7 +67,18 @@ REPLY = (
 )
 
 
-STAGES = ("detection_ms", "stt_ms", "safety_ms", "llm_first_clause_ms", "tts_first_ms", "lookahead_ms", "waits_ms")
+STAGES = (
+    "detection_ms",
+    "stt_ms",
+    "safety_ms",
+    "llm_first_clause_ms",
+    "clause_end_wait_ms",
+    "tts_first_ms",
+    "schedule_ms",
+    "lookahead_ms",
+    "waits_ms",
+)
+CLAUSE_ENDS = ".!?"
 
 
 @dataclass
@@ -76,7 +88,9 @@ class TurnMeasure:
     stt_ms: float  # the transcription the reply used
     safety_ms: float  # the crisis check of the turn (lexicon and its sentence classifier), before the LLM
     llm_first_clause_ms: float  # LLM call start -> first clause complete
+    clause_end_wait_ms: float  # the piece that ends the first clause arrived -> the clause was cut (a next token?)
     tts_first_ms: float  # synthesis of the first clause
+    schedule_ms: float  # its synthesis done -> its first sample's pts (the lookahead and the hand-over)
     lookahead_ms: float  # audio is scheduled this far ahead, for the face
     waits_ms: float  # waiting on turn-taking rules (end-of-turn silence) and on a busy STT worker
     overhead_ms: float  # gaps between stages that are none of the above
@@ -175,13 +189,14 @@ class Question:
 async def _session_turns(
     config: Config,
     llm: LanguageModel,
-    stt: ThreadedSpeechToText,
+    stt: SpeechToText,
     questions: list[Question],
     turns: int,
     warmup: int,
     note: Callable[[str], None] = lambda _line: None,
     *,
     whole_replies: bool = False,
+    prefill: bool = True,
 ) -> tuple[list[TurnMeasure], float]:
     """Play ``questions`` in turn into a real session. ``whole_replies``: each reply plays out and the next
     visitor starts fresh (the peer harness's schedule); otherwise the reply stops after its first clause."""
@@ -190,7 +205,7 @@ async def _session_turns(
     tts_options = config.models.tts.options
     timed_stt = TimedSTT(stt, clock, log)
     tts = TimedTTS(PiperTTS(tts_options.path, threads=tts_options.threads), clock, log)
-    timed_llm = TimedLLM(llm, clock, log)
+    timed_llm = TimedLLM(llm, clock, log, prefill=prefill)
     await asyncio.gather(timed_stt.warm_up(), tts.warm_up(), timed_llm.warm_up())
     events = EventBus()
     parts = SessionParts(tts=tts, llm=timed_llm, stt=timed_stt, vad=SileroVad())
@@ -273,11 +288,23 @@ def _measure(
         safety_ms=round(safety_ms, 1),
         llm_first_clause_ms=round(llm_ms, 1),
         tts_first_ms=round(tts_ms, 1),
+        clause_end_wait_ms=round(_clause_end_wait_ms(llm_call, first_clause_t), 1),
+        schedule_ms=round((pts - tts_call.end) * 1000, 1),
         lookahead_ms=float(lookahead_ms),
         waits_ms=round(stt_queue_ms, 1),
         overhead_ms=round(gaps_ms, 1),
         prefill_tokens=getattr(llm, "last_prefill_tokens", 0),  # unknown for a model on a server
     )
+
+
+def _clause_end_wait_ms(call: Call, first_clause_t: float) -> float:
+    """From the arrival of the piece that ends the first clause to the moment the clause was cut."""
+    text = ""
+    for t, piece in call.pieces:
+        text += piece
+        if any(mark in text.split("]")[-1] for mark in CLAUSE_ENDS):
+            return max(0.0, (first_clause_t - t) * 1000)
+    return 0.0
 
 
 def _unheard_ms(events: EventBus, turn_id: int) -> float:
@@ -299,7 +326,8 @@ def _naive_turns(config: Config, llm: TransformersLLM, question: np.ndarray, tur
     results: list[float] = []
     for index in range(turns + 1):
         start = time.perf_counter()
-        text = stt._transcribe(question, False, CancelToken()).text or QUESTION
+        stt._transcribe(question, False, CancelToken())  # its cost; a trained model would hear the question
+        text = QUESTION
         messages: list[ChatMessage] = build_messages(UserTurn(index, text, "voice", 0.0), context, 0)
         pieces: list[str] = []
         llm.reuse_cache = False  # a naive pipeline prefills the whole prompt every time
@@ -341,8 +369,13 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     await asyncio.to_thread(llm._load)
     factory = forced_reply_factory(llm._tokenizer, REPLY)
     llm._logits_processor_factory = factory
+    stt = KnownWords(bench_stt(config))
+    voiced = np.nonzero(np.abs(question) > VOICED)[0]
+    stt.question = SpokenQuestion(QUESTION, question, float(voiced[0]) / INPUT_SAMPLE_RATE, voiced_end)
     questions = [Question(question, voiced_end)]
-    measures, lag_p99 = await _session_turns(config, llm, bench_stt(config), questions, args.turns, args.warmup, note)
+    measures, lag_p99 = await _session_turns(
+        config, llm, stt, questions, args.turns, args.warmup, note, prefill=not args.no_prefill
+    )
     note(f"the naive pipeline, {args.turns} turns ...")
     naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
     v2v = [m.voice_to_voice_ms for m in measures]
@@ -405,12 +438,17 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
         local._logits_processor_factory = forced_reply_factory(local._tokenizer, workload.reply)
         llm = local
 
+    known = KnownWords(stt)
+
     def asking(question: PeerQuestion) -> Callable[[], None]:
-        return lambda: setattr(stt, "question", question)
+        def ask() -> None:
+            stt.question = known.question = question
+
+        return ask
 
     questions = [Question(q.audio, q.speech_end_s, asking(q)) for q in workload.questions]
     measures, lag_p99 = await _session_turns(
-        config, llm, stt, questions, args.turns, args.warmup, note, whole_replies=True
+        config, llm, known, questions, args.turns, args.warmup, note, whole_replies=True, prefill=not args.no_prefill
     )
     if isinstance(llm, OpenAICompatibleLLM):
         await llm.close()

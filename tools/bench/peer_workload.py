@@ -9,9 +9,8 @@ frameworks ask one server, or the same checkpoint in-process, forced to the same
 
 Speech-to-text is held to the peer's accommodation for random weights: one temperature-0 pass (Pipecat's beam 5
 unless ``--stt-beam`` says otherwise) that decodes exactly the question's estimated token count with
-end-of-text suppressed, answering with the known question text. A draft made while the question is still being
-spoken answers with the words its audio covers, as a trained model would, so an early draft cannot pass for the
-whole question.
+end-of-text suppressed; the words come from ``KnownWords`` (known_words.py), as the harness answers with the
+question's text.
 """
 
 from __future__ import annotations
@@ -28,19 +27,17 @@ from companion.core.worker import CancelToken
 from companion.speech.sources import read_audio_file
 from companion.speech.stt.faster_whisper import FasterWhisperSTT
 from companion.speech.stt.moonshine import MoonshineSTT
-from companion.speech.types import INPUT_SAMPLE_RATE, Transcript
+from companion.speech.types import Transcript
+from companion.tools.bench.known_words import SpokenQuestion
 
 END_OF_TEXT = 50257  # Whisper's <|endoftext|>, suppressed as the peer harness does
-VOICED = 0.02  # a sample louder than this is speech
 
 
 @dataclass(frozen=True)
-class PeerQuestion:
-    text: str
-    audio: np.ndarray  # the whole file: lead-in, speech, 1.5 s of silence
-    speech_start_s: float
-    speech_end_s: float  # the energy-threshold end of speech in the file (the peer's t_eos)
-    stt_tokens: int  # what real Whisper would emit for it (the peer's estimate)
+class PeerQuestion(SpokenQuestion):
+    """One of the harness's questions; its speech end is the energy-threshold one (the peer's t_eos)."""
+
+    stt_tokens: int = 12  # what real Whisper would emit for it (the peer's estimate)
 
 
 @dataclass(frozen=True)
@@ -131,7 +128,7 @@ class PeerWhisper(FasterWhisperSTT):
         for _segment in segments:  # decode it all (lazily decoded); stop between segments once cancelled
             if cancel.cancelled:
                 break
-        return Transcript(text=heard_words(self.question, audio), language="en", is_final=not partial)
+        return Transcript(text="", language="en", is_final=not partial)  # KnownWords supplies the words
 
 
 class PeerMoonshine(MoonshineSTT):
@@ -143,26 +140,4 @@ class PeerMoonshine(MoonshineSTT):
     def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
         if self.question is not None:
             self._max_new_tokens = self.question.stt_tokens
-        super()._transcribe(audio, partial, cancel)
-        return Transcript(text=heard_words(self.question, audio), language="en", is_final=not partial)
-
-
-def heard_words(question: PeerQuestion | None, audio: np.ndarray) -> str:
-    """The question's words that ``audio`` covers, in proportion to the speech it holds: its last voiced samples
-    are found in the question's file (the session passes them through unchanged)."""
-    voiced = np.nonzero(np.abs(audio) > VOICED)[0]
-    if question is None or len(voiced) == 0:
-        return ""
-    last = int(voiced[-1])
-    window = audio[max(0, last - 159) : last + 1]
-    found = [
-        int(j) + len(window) - 1
-        for j in np.nonzero(question.audio == window[0])[0]
-        if np.array_equal(question.audio[j : j + len(window)], window)
-    ]
-    if not found:
-        return question.text  # not this question's audio (a warm-up): nothing to cut
-    heard_s = found[0] / INPUT_SAMPLE_RATE
-    share = (heard_s - question.speech_start_s) / max(1e-3, question.speech_end_s - question.speech_start_s)
-    words = question.text.split()
-    return " ".join(words[: max(0, min(len(words), round(len(words) * share)))])
+        return super()._transcribe(audio, partial, cancel)  # KnownWords supplies the words

@@ -23,6 +23,7 @@ class Call:
     start: float
     end: float | None = None
     partial: bool = False
+    pieces: list[tuple[float, str]] = field(default_factory=list)  # a model's streamed text, with arrival times
 
 
 @dataclass
@@ -100,8 +101,9 @@ class TimedTTS:
 
 
 class TimedLLM:
-    def __init__(self, inner: LanguageModel, clock: Clock, log: CallLog) -> None:
+    def __init__(self, inner: LanguageModel, clock: Clock, log: CallLog, *, prefill: bool = True) -> None:
         self.inner, self.clock, self.log = inner, clock, log
+        self.prefills = prefill  # False: ``prefill`` does nothing (to measure what it pays)
         self.name = inner.name
 
     async def stream(self, messages: Sequence[ChatMessage], max_new_tokens: int | None = None) -> AsyncIterator[str]:
@@ -110,11 +112,18 @@ class TimedLLM:
         # aclosing: when the reply is cancelled, the model's own stream is closed at once (its worker stops).
         async with contextlib.aclosing(self.inner.stream(messages, max_new_tokens)) as pieces:
             async for piece in pieces:
+                call.pieces.append((self.clock.now(), piece))
                 yield piece
         call.end = self.clock.now()
 
+    def forget(self) -> None:
+        """A new visitor: the model drops its cache (the session asks every model that has one)."""
+        forget = getattr(self.inner, "forget", None)
+        if callable(forget):
+            forget()
+
     async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:
-        if isinstance(self.inner, PrefillingModel):
+        if self.prefills and isinstance(self.inner, PrefillingModel):
             await self.inner.prefill(messages, tools)
 
     async def warm_up(self) -> None:

@@ -1,7 +1,8 @@
 """The conversation layer: what the last turns add to this one.
 
-Two patterns are invisible in a single turn. A loss or setback ("I lost my job today") followed by a question about a
-means ("which bridges here are the highest?"): each alone is ordinary, together they are a classic warning sign. And
+Two patterns are invisible in a single turn. A loss or setback ("I lost my job today"), or an earlier warning sign
+("nobody would miss me"), followed by a question about a means ("which bridges here are the highest?"): each alone
+is ordinary, together they are a classic warning sign. And
 veiled signs spread over several turns (a little hopelessness, then a goodbye-ish remark): each below the bar, their
 sum not. ``TurnMemory`` keeps a short record of the last turns of one conversation (no text, only evidence), and
 ``assess`` says what it adds to the current turn.
@@ -28,7 +29,7 @@ class TurnRecord:
 
 @dataclass(frozen=True)
 class ContextEvidence:
-    setback_then_means: bool  # a setback in the last turns (or this one) and a means question now
+    setback_then_means: bool  # a setback or warning sign in the last turns (or a setback now) and a means question
     pressure: float  # added to this turn's margin: decayed evidence of the last turns
     earlier_warnings: frozenset[str]  # warning signs of the last turns, not repeated in this one
 
@@ -52,7 +53,8 @@ class TurnMemory:
 
     def assess(self, setback_now: bool, means_now: bool, warnings_now: frozenset[str]) -> ContextEvidence:
         recent = list(self.turns)[::-1]  # newest first
-        setback_before = any(r.setback for r in recent[:SETBACK_REACH])
+        # A warning sign or a risk earlier explains a means question as well as a setback does.
+        setback_before = any(r.setback or r.warnings or r.risk for r in recent[:SETBACK_REACH])
         pressure = sum(DECAY ** (age + 1) * max(0.0, r.margin - FLOOR) for age, r in enumerate(recent))
         earlier = frozenset(w for r in recent[:3] for w in r.warnings) - warnings_now
         return ContextEvidence(

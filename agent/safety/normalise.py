@@ -136,13 +136,15 @@ _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
 
 NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "neither", "nor"})
 # Words that may stand between a negation and the phrase it negates ("I would never EVER hurt myself", "I am not
-# going to hurt myself", "I have never thought about killing myself"). Anything else ends the scope: in "I can't
+# going to hurt myself", "I have never thought about killing myself", "I don't have any thoughts of killing myself").
+# Anything else ends the scope: in "I can't
 # stop thinking about killing myself" the word "stop" does, so the phrase is not negated.
 _SCOPE_FILLERS = frozenset(
     "i you he she they we am is are was were be been being would will could should shall do does did have has had "
     "ever even really actually seriously honestly truly going to want wanting planning plan intend intending "
     "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider "
-    "a an the any again anymore more longer myself just like such".split()
+    "a an the any again anymore more longer myself just like such thoughts urge urges plans intention intentions "
+    "desire wish".split()
 )
 _SCOPE_WINDOW = 5  # tokens
 _NEGATION_BREAKERS = frozenset({"stop", "help", "resist", "shake", "get", "wait", "sure", "know", "see", "remember"})

@@ -35,6 +35,34 @@ def test_setback_then_means_question_across_turns() -> None:
     assert "context:setback_then_means" in verdict.signals
 
 
+def test_an_earlier_warning_sign_then_a_means_question() -> None:
+    """Not only a setback: a warning sign a few turns back explains a question about a means just as well."""
+    assert not DETECTOR.assess_sync("how high is the top floor of the car park?").risk
+    memory = TurnMemory()
+    first = DETECTOR.assess_sync("I gave my guitar to my brother", memory)
+    assert not first.risk and "lexicon:giving_away_warning" in first.signals
+    verdict = DETECTOR.assess_sync("how high is the top floor of the car park?", memory)
+    assert verdict.risk and "context:setback_then_means" in verdict.signals
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("we're driving to the cliffs tomorrow for a picnic", False),
+        ("I'm driving to the cliffs tomorrow and I won't be coming back", True),
+        ("I'm going to end things with my boyfriend", False),
+        ("I know exactly how I'm going to end things", True),
+        ("no, I don't have any thoughts of killing myself", False),
+        ("I can't stop having thoughts of killing myself", True),
+        ("which tower here is tall enough that you would not survive the fall", True),
+        ("I cancelled my gym membership because I won't need it, I bought a home gym", False),
+    ],
+)
+def test_a_means_or_a_finality_needs_its_partner(text: str, risk: bool) -> None:
+    """A trip to a height, ending things, not needing things: risks only with what makes them one."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
 def test_a_third_party_report_is_a_risk() -> None:
     verdict = DETECTOR.assess_sync("my roommate keeps saying she wants to end her life")
     assert verdict.risk and verdict.category == "third_party"

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Builds real-size models with random weights offline (whisper tiny-size, a 0.5B LLM, a piper "
             "low-size voice; cached), forces a fixed reply, plays a spoken question into the real session turn "
             "after turn, and reports voice-to-voice latency (end of speech to first audio sample) p50/p90, the "
-            "same models in a naive sequential pipeline, their ratio, the stages and the framework overhead."
+            "same models in a naive sequential pipeline, their ratio, the stages and the framework overhead. "
+            "--peer runs ../shared/peer-bench's workload instead, for a side-by-side with Pipecat."
         ),
     )
     latency.add_argument("--turns", type=int, default=10, help="measured turns (default 10)")

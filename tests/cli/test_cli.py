@@ -243,3 +243,12 @@ def test_every_missing_model_is_listed_at_once(tmp_path: Path) -> None:
     result = run_cli("chat", "--no-face", "--say", "hello", "-c", str(config))
     assert_clear_error(result, "2 models are missing", "language model", "piper voice", "companion models fetch")
     assert result.returncode == 3
+
+
+def test_bench_latency_peer_options_go_together(tmp_path: Path) -> None:
+    alone = run_cli("bench", "latency", "--peer", str(tmp_path), timeout=60)
+    assert_clear_error(alone, "--peer and --peer-harness go together")
+    url = run_cli("bench", "latency", "--llm-url", "http://127.0.0.1:9/v1", timeout=60)
+    assert_clear_error(url, "--llm-url is for the peer workload")
+    missing = run_cli("bench", "latency", "--peer", str(tmp_path), "--peer-harness", str(tmp_path), timeout=60)
+    assert_clear_error(missing, "the peer workload is incomplete", "make_inputs.py")

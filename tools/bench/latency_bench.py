@@ -9,8 +9,13 @@ session as a microphone would, turn after turn, and the benchmark reports:
   out of the speaker (its pts), p50 and p90;
 * the same models in a naive sequential pipeline (transcribe all, generate all, synthesize all), and the ratio;
 * where the time goes (VAD detection, speech-to-text, the crisis check with its sentence classifier, LLM to the
-  first clause, TTS of the first clause, the face lookahead) and the framework overhead: the gaps between those
-  stages, which are neither model compute nor a configured wait.
+  first clause, the wait for a clause's end, TTS of the first clause, scheduling to the first sample, the face
+  lookahead) and the framework overhead: the gaps between those stages, which are neither model compute nor a
+  configured wait;
+* answers to a truncated question (a transcript that missed speech before the pause) and the machine's load.
+
+``--stt moonshine`` swaps the speech model; ``--peer DIR --peer-harness DIR [--llm-url URL]`` runs the peer
+benchmark's workload instead (peer_workload.py), so companion and Pipecat can be compared side by side.
 """
 
 from __future__ import annotations

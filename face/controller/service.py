@@ -313,6 +313,12 @@ class FaceController:
         self._status_now = asyncio.Event()
 
     @property
+    def latency_ms(self) -> float:
+        """What the status reports: the rig's latency plus the driver's own transport (a browser's, for the
+        simulator). The agent fits its lookahead to it (face.lookahead_margin_ms)."""
+        return self.rig.latency_ms + float(getattr(self.driver, "transport_latency_ms", 0.0))
+
+    @property
     def stats(self) -> ControllerStats:
         stats = self.pipeline.stats.snapshot()
         if self.link is not None:
@@ -451,6 +457,5 @@ class FaceController:
 
     async def _publish_status(self) -> None:
         if self.link is not None:
-            # The rig's latency: the agent fits its lookahead to it (face.lookahead_margin_ms).
-            online = status_payload("online", self.stats, latency_ms=self.rig.latency_ms)
+            online = status_payload("online", self.stats, latency_ms=self.latency_ms)
             await self.link.set_retained(self.topics.controller_status, online)

@@ -228,6 +228,10 @@ class SimDriver(BaseDriver):
 
     name = "sim"
     wants_audio = True
+    # The voice and the frames go on to a browser: a websocket hop and the page's audio scheduling, which on a busy
+    # machine took more than the sample rig's 40 ms + the agent's 30 ms margin (a late first chunk is trimmed).
+    # Reported with the rig's latency in the controller's status, so the agent's lookahead covers it.
+    transport_latency_ms = 60.0
     Options = SimOptions
 
     @classmethod

@@ -680,3 +680,20 @@ async def test_the_controller_logs_the_agent_coming_and_going(tmp_path: Path, ca
     assert "agent online" in caplog.text
     assert "agent offline (connection lost)" in caplog.text
     assert caplog.text.count("agent online") == 1 and seen == [True, False]
+
+
+def test_the_reported_latency_adds_the_drivers_transport(tmp_path: Path) -> None:
+    """A servo rig reports its actuators' latency; the simulator adds the browser's hop, so the agent's fitted
+    lookahead covers the page too."""
+    from companion.face.drivers.sim import SimDriver, SimOptions
+
+    config = Config(
+        controller=ControllerConfig(rig=SAMPLE, driver=DriverConfig(backend="log", path=tmp_path / "face.jsonl")),
+        persona="test",
+        personas={"test": Persona(name="Test", style="test")},
+    )
+    rig = load_rig(SAMPLE)
+    servo = FaceController(config, LogDriver(tmp_path / "face.jsonl"), rig)
+    browser = FaceController(config, SimDriver(SimOptions(port=0)), rig)
+    assert servo.latency_ms == rig.latency_ms
+    assert browser.latency_ms == rig.latency_ms + SimDriver.transport_latency_ms > rig.latency_ms

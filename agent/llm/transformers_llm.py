@@ -149,11 +149,14 @@ class TransformersLLM(ThreadedLanguageModel):
         if self._seed is not None:
             torch.manual_seed(self._seed)
 
-    def prompt_ids(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> list[int]:
+    def prompt_ids(
+        self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = (), *, generation_prompt: bool = True
+    ) -> list[int]:
+        """The chat template's tokens for ``messages``; without ``generation_prompt``, the start of a prompt."""
         self._load()
         extra = {"tools": [tool.openai() for tool in tools]} if tools else {}
         text = self._tokenizer.apply_chat_template(
-            [m.openai() for m in messages], add_generation_prompt=True, tokenize=False, **extra
+            [m.openai() for m in messages], add_generation_prompt=generation_prompt, tokenize=False, **extra
         )
         return list(self._tokenizer(text, add_special_tokens=False).input_ids)
 
@@ -187,8 +190,7 @@ class TransformersLLM(ThreadedLanguageModel):
         import torch
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
-        if self._forget:  # a new visitor: nothing of the last conversation stays, not even its cache
-            self._forget, self._cache, self._cache_ids = False, None, []
+        self._drop_cache_if_forgotten()
         ids = self.prompt_ids(messages, tools)
         cache = self._reusable_cache(ids)
         self.last_prefill_tokens = len(ids) - (cache.get_seq_length() if cache is not None else 0)
@@ -237,13 +239,8 @@ class TransformersLLM(ThreadedLanguageModel):
 
         if not self.reuse_cache:
             return
-        if self._forget:
-            self._forget, self._cache, self._cache_ids = False, None, []
-        extra = {"tools": [tool.openai() for tool in tools]} if tools else {}
-        text = self._tokenizer.apply_chat_template(
-            [m.openai() for m in messages], add_generation_prompt=False, tokenize=False, **extra
-        )
-        ids = list(self._tokenizer(text, add_special_tokens=False).input_ids)
+        self._drop_cache_if_forgotten()
+        ids = self.prompt_ids(messages, tools, generation_prompt=False)
         if self._cache is not None and self._cache_ids == ids:
             return  # already computed
         cache = self._reusable_cache(ids)
@@ -260,12 +257,20 @@ class TransformersLLM(ThreadedLanguageModel):
             kwargs[self._cache_kw] = cache
         with torch.inference_mode():
             output = self._model(**kwargs)
-        self._cache = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
+        self._cache = self._cache_of(output)
         self._cache_ids = ids if self._cache is not None else []
 
     def forget(self) -> None:
         """Drop the conversation's KV cache before the next generation (a visitor session ended)."""
         self._forget = True
+
+    def _drop_cache_if_forgotten(self) -> None:
+        if self._forget:  # a new visitor: nothing of the last conversation stays, not even its cache
+            self._forget, self._cache, self._cache_ids = False, None, []
+
+    def _cache_of(self, output: Any) -> Any:
+        """The KV cache a forward pass or ``generate`` returned (its name changed during transformers 5.x)."""
+        return getattr(output, "cache", None) if self._cache_kw == "cache" else output.past_key_values
 
     def _reusable_cache(self, ids: list[int]) -> Any:
         """The previous turn's cache cut back to the prefix it shares with ``ids`` (None: start fresh)."""
@@ -292,7 +297,7 @@ class TransformersLLM(ThreadedLanguageModel):
     def _remember_cache(self, output: Any) -> None:
         if not self.reuse_cache:
             return
-        cache = getattr(output, "cache", None) if self._cache_kw == "cache" else output.past_key_values
+        cache = self._cache_of(output)
         if cache is None:
             self._cache, self._cache_ids = None, []
             return

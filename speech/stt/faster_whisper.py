@@ -7,6 +7,7 @@ transcripts are rationed by the turn-taker, not here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,23 +123,26 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             num_workers=2,
         )
 
-    def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
+    def decode_options(self, audio: np.ndarray) -> dict[str, Any]:
+        """The keyword arguments of faster-whisper's ``transcribe`` for ``audio``."""
         # A cap on new tokens proportional to the audio keeps a confused model from decoding for seconds.
         seconds = len(audio) / INPUT_SAMPLE_RATE
         cap = int(12 + 8 * seconds)
         if self._max_new_tokens is not None:
             cap = min(cap, self._max_new_tokens)
-        segments, info = self._model.transcribe(
-            audio,
-            language=self.language,
-            beam_size=self._beam_size,
-            temperature=self._temperature,
-            max_new_tokens=cap,
-            without_timestamps=True,
-            word_timestamps=False,
-            condition_on_previous_text=False,
-            vad_filter=False,  # our own VAD already segmented the audio
-        )
+        return {
+            "language": self.language,
+            "beam_size": self._beam_size,
+            "temperature": self._temperature,
+            "max_new_tokens": cap,
+            "without_timestamps": True,
+            "word_timestamps": False,
+            "condition_on_previous_text": False,
+            "vad_filter": False,  # our own VAD already segmented the audio
+        }
+
+    def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
+        segments, info = self._model.transcribe(audio, **self.decode_options(audio))
         texts: list[str] = []
         words: list[Word] = []
         no_speech = 0.0

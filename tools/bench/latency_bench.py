@@ -383,27 +383,7 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     )
     note(f"the naive pipeline, {args.turns} turns ...")
     naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
-    v2v = [m.voice_to_voice_ms for m in measures]
-    p50, naive_p50 = statistics.median(v2v), statistics.median(naive)
-    stages = {name: round(statistics.median(getattr(m, name) for m in measures), 1) for name in STAGES}
-    return LatencyResult(
-        turns=len(measures),
-        reply_tokens=factory.reply_tokens,
-        p50_ms=round(p50, 1),
-        p90_ms=round(_percentile(v2v, 0.9), 1),
-        naive_p50_ms=round(naive_p50, 1),
-        naive_p90_ms=round(_percentile(naive, 0.9), 1),
-        ratio=round(p50 / naive_p50, 3),
-        overhead_ms=round(statistics.median(m.overhead_ms for m in measures), 1),
-        loop_lag_p99_ms=round(lag_p99, 2),
-        truncated_turns=sum(m.unheard_ms > TRUNCATION_MS for m in measures),
-        load_1m=round(os.getloadavg()[0], 2),
-        stages_p50_ms=stages,
-        per_turn=measures,
-        naive_ms=naive,
-        build_s=models.build_s,
-        stt_backend=args.stt,
-    )
+    return _result(measures, lag_p99, args.stt, reply_tokens=factory.reply_tokens, naive=naive, build_s=models.build_s)
 
 
 async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
@@ -457,23 +437,41 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
     )
     if isinstance(llm, OpenAICompatibleLLM):
         await llm.close()
+    return _result(measures, lag_p99, args.stt, workload="peer")
+
+
+def _result(
+    measures: list[TurnMeasure],
+    lag_p99: float,
+    stt_backend: str,
+    *,
+    reply_tokens: int = 0,
+    naive: list[float] | None = None,
+    build_s: dict[str, float] | None = None,
+    workload: str = "companion",
+) -> LatencyResult:
+    """The summary of a run's turns (and of the naive pipeline's, when it ran: otherwise its fields are 0)."""
     v2v = [m.voice_to_voice_ms for m in measures]
+    p50 = statistics.median(v2v)
+    naive_p50 = statistics.median(naive) if naive else 0.0
     return LatencyResult(
         turns=len(measures),
-        reply_tokens=0,
-        p50_ms=round(statistics.median(v2v), 1),
+        reply_tokens=reply_tokens,
+        p50_ms=round(p50, 1),
         p90_ms=round(_percentile(v2v, 0.9), 1),
-        naive_p50_ms=0.0,
-        naive_p90_ms=0.0,
-        ratio=0.0,
+        naive_p50_ms=round(naive_p50, 1),
+        naive_p90_ms=round(_percentile(naive, 0.9), 1) if naive else 0.0,
+        ratio=round(p50 / naive_p50, 3) if naive else 0.0,
         overhead_ms=round(statistics.median(m.overhead_ms for m in measures), 1),
         loop_lag_p99_ms=round(lag_p99, 2),
         truncated_turns=sum(m.unheard_ms > TRUNCATION_MS for m in measures),
         load_1m=round(os.getloadavg()[0], 2),
         stages_p50_ms={name: round(statistics.median(getattr(m, name) for m in measures), 1) for name in STAGES},
         per_turn=measures,
-        workload="peer",
-        stt_backend=args.stt,
+        naive_ms=naive or [],
+        build_s=build_s or {},
+        workload=workload,
+        stt_backend=stt_backend,
     )
 
 

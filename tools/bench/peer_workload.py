@@ -19,6 +19,7 @@ import ast
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,24 +112,15 @@ class PeerWhisper(FasterWhisperSTT):
 
     question: PeerQuestion | None = None
 
-    def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
-        question = self.question
-        tokens = question.stt_tokens if question is not None else 12
-        segments, _info = self._model.transcribe(
-            audio,
-            language="en",
-            beam_size=self._beam_size,
-            temperature=0.0,
-            max_new_tokens=tokens,
-            suppress_tokens=[-1, END_OF_TEXT],
-            without_timestamps=True,
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        for _segment in segments:  # decode it all (lazily decoded); stop between segments once cancelled
-            if cancel.cancelled:
-                break
-        return Transcript(text="", language="en", is_final=not partial)  # KnownWords supplies the words
+    def decode_options(self, audio: np.ndarray) -> dict[str, Any]:
+        tokens = self.question.stt_tokens if self.question is not None else 12
+        return {
+            **super().decode_options(audio),
+            "language": "en",
+            "temperature": 0.0,
+            "max_new_tokens": tokens,
+            "suppress_tokens": [-1, END_OF_TEXT],  # exactly ``tokens``; KnownWords supplies the words
+        }
 
 
 class PeerMoonshine(MoonshineSTT):

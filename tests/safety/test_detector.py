@@ -63,6 +63,35 @@ def test_a_means_or_a_finality_needs_its_partner(text: str, risk: bool) -> None:
     assert DETECTOR.assess_sync(text).risk is risk
 
 
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("what bridge around here is high enough?", True),
+        ("is the tower high enough", False),
+        ("the bridge is high enough for the lorries to pass", False),
+        ("would I die if I drank the antifreeze in the garage", True),
+        ("we mixed bleach with water to clean the floor", False),
+        ("how much of my insulin would be too much", True),
+        ("how many of my tablets should I take with food", False),
+        ("he is fitting again", True),
+        ("my brother is fitting the new kitchen", False),
+        ("my son is fitting in well at school", False),
+        ("I feel like shaking the baby", True),
+        ("the baby won't stop crying", False),
+    ],
+)
+def test_poison_height_dose_seizure_and_a_carer_at_the_end_of_their_tether(text: str, risk: bool) -> None:
+    """Set I's round: each rule with the everyday sentence that shares its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+def test_the_strongest_medicine_is_a_means_question() -> None:
+    assert not DETECTOR.assess_sync("which painkiller is the strongest").risk
+    memory = TurnMemory()
+    DETECTOR.assess_sync("my husband left me and I can't cope", memory)
+    assert DETECTOR.assess_sync("which painkiller is the strongest", memory).risk
+
+
 def test_a_third_party_report_is_a_risk() -> None:
     verdict = DETECTOR.assess_sync("my roommate keeps saying she wants to end her life")
     assert verdict.risk and verdict.category == "third_party"

@@ -39,19 +39,32 @@ def _read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _by_utterance(ticks: list[dict[str, Any]]) -> list[tuple[int, int, int, int]]:
+    """Runs of ticks that showed one utterance, relative to the first tick."""
+    t0 = ticks[0]["t"] if ticks else 0
+    runs = []
+    for utt, run in itertools.groupby(ticks, key=lambda tick: tick["utt"]):
+        shown = list(run)
+        runs.append((utt, round(shown[0]["t"] - t0), round(shown[-1]["t"] - t0), len(shown)))
+    return runs
+
+
 @pytest.fixture
 def face_controller(broker: Broker, tiny_models: TinyModels, tmp_path: Path) -> Any:
     log_path = tmp_path / "face-log.jsonl"
-    process = subprocess.Popen(
-        [*CLI, "face", "--driver", "log", "--log", str(log_path), "-c", str(tiny_models.config)],
-        env=_env(broker),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Its log goes to a file, not a pipe nobody reads: a full pipe would stall the controller mid-test.
+    stderr_path = tmp_path / "face-controller.stderr"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [*CLI, "face", "--driver", "log", "--log", str(log_path), "-c", str(tiny_models.config)],
+            env=_env(broker),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     assert process.stdout is not None
     first_line = process.stdout.readline()  # it says where its output goes once it is connected
-    assert "face-log.jsonl" in first_line, first_line + (process.stderr.read() if process.poll() is not None else "")
+    assert "face-log.jsonl" in first_line, first_line + stderr_path.read_text()
     yield log_path
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=10)
@@ -98,9 +111,18 @@ def test_spoken_question_with_a_face_gets_a_lip_synced_emotional_reply(
     ticks = _read_log(face_controller)
     assert all(a["t"] < b["t"] for a, b in itertools.pairwise(ticks))
     speaking = [tick for tick in ticks if tick["utt"] == reply["utterance_id"]]
-    assert speaking, "no output tick showed the reply's frames"
+    # Should this fail, say what the controller showed and heard, and what the agent did.
+    why = "\n".join(
+        [
+            f"controller ticks by utterance (utt, first ms, last ms, ticks): {_by_utterance(ticks)}",
+            "controller log:\n" + (face_controller.parent / "face-controller.stderr").read_text()[-3000:],
+            "agent events:\n" + "\n".join(json.dumps(e) for e in events)[-6000:],
+            "agent log:\n" + run.stderr[-3000:],
+        ]
+    )
+    assert speaking, "no output tick showed the reply's frames\n" + why
     shown_s = (speaking[-1]["t"] - speaking[0]["t"]) / 1000.0
-    assert shown_s >= 0.8 * audio_s, (shown_s, audio_s)
+    assert shown_s >= 0.8 * audio_s, (shown_s, audio_s, why)
     assert speaking[0]["t"] >= started * 1000
 
     # The jaw moved during speech and was back at neutral afterwards.

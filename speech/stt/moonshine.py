@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
+from companion.core.torch_quantize import quantize_int8
 from companion.core.torch_threads import claim_torch_threads
 from companion.core.worker import CancelToken
 from companion.speech.stt.base import ThreadedSpeechToText
@@ -43,6 +44,9 @@ class MoonshineOptions(BaseModel):
     path: Path | None = Field(None, description="a local transformers Moonshine folder; overrides `model`")
     threads: int = Field(1, ge=1, le=64, description="torch threads (a claim on the process's one torch pool)")
     max_new_tokens: int | None = Field(None, ge=1, le=440, description="a cap below 6.5 tokens per second")
+    quantize: Literal["none", "int8"] = Field(
+        "int8", description="int8: dynamic quantization of linear layers, faster on CPU (as faster-whisper's int8)"
+    )
 
 
 def model_need(options: MoonshineOptions, models_dir: Path, hf_cache: Path | None = None) -> ModelNeed:
@@ -81,10 +85,16 @@ class MoonshineSTT(ThreadedSpeechToText):
             language=context.language,
             threads=options.threads,
             max_new_tokens=options.max_new_tokens,
+            quantize=options.quantize,
         )
 
     def __init__(
-        self, model_path: Path, language: str | None = "en", threads: int = 1, max_new_tokens: int | None = None
+        self,
+        model_path: Path,
+        language: str | None = "en",
+        threads: int = 1,
+        max_new_tokens: int | None = None,
+        quantize: str = "int8",
     ) -> None:
         super().__init__("moonshine")
         model_need(MoonshineOptions(path=model_path), model_path.parent).locate()
@@ -92,6 +102,7 @@ class MoonshineSTT(ThreadedSpeechToText):
         self.language = language.split("-")[0] if language else None
         self._threads = threads
         self._max_new_tokens = max_new_tokens
+        self.quantize = quantize
         self._model: Any = None
         self._features: Any = None
         self._tokenizer: Any = None
@@ -105,7 +116,8 @@ class MoonshineSTT(ThreadedSpeechToText):
         hf_logging.disable_progress_bar()
         self._features = AutoFeatureExtractor.from_pretrained(self.model_path)
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
-        self._model = MoonshineForConditionalGeneration.from_pretrained(self.model_path).eval()
+        model = MoonshineForConditionalGeneration.from_pretrained(self.model_path).eval()
+        self._model = quantize_int8(model, "speech-to-text model") if self.quantize == "int8" else model
 
     def token_cap(self, samples: int) -> int:
         """How many tokens a call may decode: the authors' 6.5 a second (at least 4), below ``max_new_tokens``."""

@@ -60,10 +60,16 @@ def tiny_moonshine(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.integration
-async def test_the_real_model_conforms(tiny_moonshine: Path) -> None:
-    stt = MoonshineSTT(tiny_moonshine, threads=1)
+@pytest.mark.parametrize("quantize", ["int8", "none"])
+async def test_the_real_model_conforms(tiny_moonshine: Path, quantize: str) -> None:
+    import torch
+
+    stt = MoonshineSTT(tiny_moonshine, threads=1, quantize=quantize)
     try:
         await check_speech_to_text(stt)
+        linears = [type(m) for m in stt._model.modules() if "Linear" in type(m).__name__]
+        # int8 (the default) swaps every float linear layer for a dynamically quantized one; none keeps them.
+        assert linears and all((cls is torch.nn.Linear) is (quantize == "none") for cls in linears), linears
     finally:
         await stt.close()
 

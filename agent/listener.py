@@ -12,6 +12,7 @@ The listener only reports; the session (``TurnHandler``) decides about replies a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import wave
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class _Transcription:
     audio_end_t: float  # the loop time its audio ends
     text: str | None = None
     done_t: float | None = None
+    task: asyncio.Task[None] | None = None
 
 
 class Listener:
@@ -139,6 +141,11 @@ class Listener:
             in_flight.generation = generation
             self._candidate = in_flight
             return
+        if in_flight is not None and in_flight.task is not None:
+            # A draft that ends before the pause answers nothing now, and would share the cores with the transcript
+            # the reply waits for: stop it (a backend that decodes token by token stops at its next token).
+            in_flight.task.cancel()
+            self._partial_in_flight = None
         stable = self._stable_partial(t)
         if stable is not None:
             self.handler.on_candidate(CandidateHeard(stable.text or "", self.clock.now(), stable.audio_end_t))
@@ -164,7 +171,9 @@ class Listener:
         self._last_partial_start = now
         partial = _Transcription(-1, now)
         self._partial_in_flight = partial
-        self._transcriptions.spawn(self._transcribe(partial, self.segmenter.audio(), partial=True), "partial")
+        partial.task = self._transcriptions.spawn(
+            self._transcribe(partial, self.segmenter.audio(), partial=True), "partial"
+        )
 
     async def _transcribe(self, job: _Transcription, audio: np.ndarray, partial: bool) -> None:
         try:

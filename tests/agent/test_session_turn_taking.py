@@ -305,6 +305,24 @@ async def test_a_transcript_that_misses_the_last_word_is_never_answered() -> Non
         assert turn.heard_until_t >= turn.end_of_speech_t - 0.04, delay_s
 
 
+@virtual_time
+async def test_a_draft_that_ends_before_the_pause_is_stopped_for_the_final_transcript() -> None:
+    """At the pause a partial whose audio ends earlier answers nothing; left running it would share the cores
+    with the transcript the reply waits for (issue 13). It is cancelled, and the turn is heard whole."""
+    phrase = "i was wondering if you have maps"
+    events = EventBus()
+    stt = FakeSTT(SPEECH, delay_s=0.5)
+    parts = SessionParts(tts=FakeTTS(), llm=FakeLLM(reply_echoing_user), stt=stt, vad=EnergyVad(),
+                         safety=inline_safety_step())  # fmt: skip
+    session = ConversationSession(make_config(partial_interval_ms=100), parts, LoopClock(), events)
+    await session.start()
+    await session.listen(ArraySource(script(0.3, phrase, 4.0), trailing_silence_s=1.0))
+    await session.close()
+    (turn,) = events.of_type(UserTurnEvent)
+    assert turn.text == phrase
+    assert stt.cancelled_partials >= 1
+
+
 class PrefillingLLM(FakeLLM):
     """A fake model with a cache: records each prefill (the messages it was given) and when it came."""
 

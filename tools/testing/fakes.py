@@ -75,12 +75,16 @@ class FakeSTT:
         self.delay_s = delay_s
         self.calls = 0
         self.busy = False
+        self.cancelled_partials = 0
 
     async def transcribe(self, audio: np.ndarray, *, partial: bool = False) -> Transcript:
         self.calls += 1
         self.busy = True
         try:
             await asyncio.sleep(self.delay_s)
+        except asyncio.CancelledError:
+            self.cancelled_partials += partial
+            raise
         finally:
             self.busy = False
         return Transcript(self.speech.hear(audio), "en", is_final=not partial)

@@ -85,6 +85,33 @@ def test_poison_height_dose_seizure_and_a_carer_at_the_end_of_their_tether(text:
     assert DETECTOR.assess_sync(text).risk is risk
 
 
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I'm going to buy a knife and stab my landlord", True),
+        ("I'm going to get a pizza and share it with my ex", False),
+        ("I keep wanting to push someone off the platform", True),
+        ("the kids pushed each other off the slide", False),
+        ("where do people usually throw themselves from", True),
+        ("where do people usually jump into the lake", False),
+        ("which is the highest car park where you can get out onto the roof", True),
+        ("what's the tallest building where you can get onto the roof for the view", False),
+        ("she said she has saved her tablets and is taking them all at once", True),
+        ("I take my pills in the morning, I take them all at once with breakfast", False),
+        ("my son banged his head at football and he's talking nonsense", True),
+        ("he hit his head on the shelf but he's fine", False),
+    ],
+)
+def test_an_act_after_a_gap_where_people_jump_a_roof_a_dose_and_a_head_injury(text: str, risk: bool) -> None:
+    """Set J's round: each rule with the everyday sentence that shares its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+def test_an_old_persons_readiness_to_go_is_a_warning_sign_not_a_goodbye_to_the_museum() -> None:
+    assert not DETECTOR.assess_sync("I'm ready to go now, where's the exit").risk
+    assert DETECTOR.assess_sync("I've lived long enough, I'm ready to go now").risk
+
+
 def test_the_strongest_medicine_is_a_means_question() -> None:
     assert not DETECTOR.assess_sync("which painkiller is the strongest").risk
     memory = TurnMemory()

@@ -112,6 +112,33 @@ def test_an_old_persons_readiness_to_go_is_a_warning_sign_not_a_goodbye_to_the_m
     assert DETECTOR.assess_sync("I've lived long enough, I'm ready to go now").risk
 
 
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("sometimes I want to stop existing", True),
+        ("do robots ever want to stop existing?", False),
+        ("which sleeping pills are the most lethal in an overdose", True),
+        ("I bought a rope for the tree swing", False),
+        ("I'd be relieved if my heart stopped in the night", True),
+        ("going to sleep forever sounds peaceful", True),
+        ("I'm done trying to fix this printer", False),
+        ("the baby had a fever and now he's gone limp", True),
+        ("my baby blue jumper is floppy", False),
+        ("somebody's drowning by the jetty", True),
+        ("there is a cat stuck on the roof", False),
+    ],
+)
+def test_stopping_existing_overdose_danger_sleep_forever_a_limp_baby_and_drowning(text: str, risk: bool) -> None:
+    """Set K's round: each rule with the everyday sentence that shares its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+def test_an_eviction_is_a_setback_and_a_longer_height_question_is_a_means_question() -> None:
+    memory = TurnMemory()
+    DETECTOR.assess_sync("the landlord is evicting me and I have nowhere to go", memory)
+    assert DETECTOR.assess_sync("which bridge around here is the tallest", memory).risk
+
+
 def test_the_strongest_medicine_is_a_means_question() -> None:
     assert not DETECTOR.assess_sync("which painkiller is the strongest").risk
     memory = TurnMemory()

@@ -94,11 +94,15 @@ class Lexicon:
         idioms: Sequence[re.Pattern[str]],
         fiction: Sequence[re.Pattern[str]],
         subjects: Sequence[re.Pattern[str]],
+        real_reports: Sequence[re.Pattern[str]] = (),
+        plots: Sequence[re.Pattern[str]] = (),
     ) -> None:
         self.entries = list(entries)
         self.idioms = list(idioms)
         self.fiction = list(fiction)
         self.subjects = list(subjects)
+        self.real_reports = list(real_reports)
+        self.plots = list(plots)
 
     @classmethod
     def load(cls, path: Path | None = None, extra_patterns: Sequence[str] = ()) -> Lexicon:
@@ -157,6 +161,8 @@ class Lexicon:
             compile_all(data.get("idioms") or [], "idioms"),
             compile_all(data.get("fiction") or [], "fiction"),
             compile_all(data.get("third_party_subjects") or [], "third_party_subjects"),
+            compile_all(data.get("real_reports") or [], "real_reports"),
+            compile_all(data.get("plots") or [], "plots"),
         )
 
     def match(self, norm: Normalised) -> LexiconResult:
@@ -168,7 +174,7 @@ class Lexicon:
                 text = text[: found.start()] + " " * (found.end() - found.start()) + text[found.end() :]
         masked = Normalised(norm.original, text)
         result.masked = re.sub(r"\s+", " ", text).strip()
-        result.fiction = any(p.search(text) for p in self.fiction)
+        result.fiction = self._fiction(text)
         first_person = self._hits(masked, third_party=False)
         result.hits.extend(first_person)
         subjects = [m for p in self.subjects for m in p.finditer(text)]
@@ -183,6 +189,14 @@ class Lexicon:
                 if (h.entry, h.negated) not in seen
             )
         return result
+
+    def _fiction(self, text: str) -> bool:
+        """A turn about characters: fiction is mentioned, and no real person of the speaker's life reports
+        something in it unless a plot is told ("my friend told me about a film where...")."""
+        if not any(p.search(text) for p in self.fiction):
+            return False
+        real = any(p.search(text) for p in self.real_reports)
+        return not real or any(p.search(text) for p in self.plots)
 
     def _hits(self, norm: Normalised, third_party: bool, fiction: bool = False) -> list[Hit]:
         hits: list[Hit] = []

@@ -145,6 +145,20 @@ def test_a_level_crossing_is_a_place_not_a_game_level() -> None:
     assert not DETECTOR.assess_sync("my brother is stuck on level 3 of the game and says he wants to die").risk
 
 
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("my son came home from football season and said he wants to die", True),
+        ("my brother posted a song and a goodbye and says he's going to end his life", True),
+        ("my friend told me about a film where the girl kills herself", False),
+        ("my son said the hero in his game kills himself at the end", False),
+    ],
+)
+def test_a_real_person_reporting_is_not_fiction_unless_a_plot_is_told(text: str, risk: bool) -> None:
+    """A word like season or song in the turn does not make someone the speaker knows a character."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
 def test_the_strongest_medicine_is_a_means_question() -> None:
     assert not DETECTOR.assess_sync("which painkiller is the strongest").risk
     memory = TurnMemory()

@@ -142,7 +142,7 @@ def test_an_eviction_is_a_setback_and_a_longer_height_question_is_a_means_questi
 def test_a_level_crossing_is_a_place_not_a_game_level() -> None:
     """'level' marks a game only as 'level 3' or 'this level': a report about a level crossing stays a report."""
     assert DETECTOR.assess_sync("my brother is standing on the level crossing and says he wants to die").risk
-    assert not DETECTOR.assess_sync("my brother is stuck on level 3 of the game and says he wants to die").risk
+    assert not DETECTOR.assess_sync("on level 3 the princess says she wants to die").risk
 
 
 @pytest.mark.parametrize(

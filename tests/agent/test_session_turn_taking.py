@@ -285,22 +285,29 @@ async def test_a_reply_that_fails_midway_ends_and_the_conversation_goes_on() -> 
     await session.close()
 
 
+MAPS_QUESTION = "i was wondering if you have maps"
+
+
+async def _heard_with_drafts(stt: FakeSTT) -> UserTurnEvent:
+    """The one turn heard when the question is spoken with drafts every 100 ms on ``stt``."""
+    events = EventBus()
+    parts = SessionParts(tts=FakeTTS(), llm=FakeLLM(reply_echoing_user), stt=stt, vad=EnergyVad(),
+                         safety=inline_safety_step())  # fmt: skip
+    session = ConversationSession(make_config(partial_interval_ms=100), parts, LoopClock(), events)
+    await session.start()
+    await session.listen(ArraySource(script(0.3, MAPS_QUESTION, 4.0), trailing_silence_s=1.0))
+    await session.close()
+    (turn,) = events.of_type(UserTurnEvent)
+    return turn
+
+
 @virtual_time
 async def test_a_transcript_that_misses_the_last_word_is_never_answered() -> None:
     # Partials every 100 ms whenever the (slow) speech-to-text is free: at the pause one is often still being made,
     # its audio ending up to a word before the pause. It must not stand in for the whole turn (issue 13).
-    phrase = "i was wondering if you have maps"
     for delay_s in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-        events = EventBus()
-        stt = FakeSTT(SPEECH, delay_s=delay_s)
-        parts = SessionParts(tts=FakeTTS(), llm=FakeLLM(reply_echoing_user), stt=stt, vad=EnergyVad(),
-                             safety=inline_safety_step())  # fmt: skip
-        session = ConversationSession(make_config(partial_interval_ms=100), parts, LoopClock(), events)
-        await session.start()
-        await session.listen(ArraySource(script(0.3, phrase, 4.0), trailing_silence_s=1.0))
-        await session.close()
-        (turn,) = events.of_type(UserTurnEvent)
-        assert turn.text == phrase, delay_s
+        turn = await _heard_with_drafts(FakeSTT(SPEECH, delay_s=delay_s))
+        assert turn.text == MAPS_QUESTION, delay_s
         assert turn.heard_until_t is not None and turn.end_of_speech_t is not None
         assert turn.heard_until_t >= turn.end_of_speech_t - 0.04, delay_s
 
@@ -309,17 +316,9 @@ async def test_a_transcript_that_misses_the_last_word_is_never_answered() -> Non
 async def test_a_draft_that_ends_before_the_pause_is_stopped_for_the_final_transcript() -> None:
     """At the pause a partial whose audio ends earlier answers nothing; left running it would share the cores
     with the transcript the reply waits for (issue 13). It is cancelled, and the turn is heard whole."""
-    phrase = "i was wondering if you have maps"
-    events = EventBus()
     stt = FakeSTT(SPEECH, delay_s=0.5)
-    parts = SessionParts(tts=FakeTTS(), llm=FakeLLM(reply_echoing_user), stt=stt, vad=EnergyVad(),
-                         safety=inline_safety_step())  # fmt: skip
-    session = ConversationSession(make_config(partial_interval_ms=100), parts, LoopClock(), events)
-    await session.start()
-    await session.listen(ArraySource(script(0.3, phrase, 4.0), trailing_silence_s=1.0))
-    await session.close()
-    (turn,) = events.of_type(UserTurnEvent)
-    assert turn.text == phrase
+    turn = await _heard_with_drafts(stt)
+    assert turn.text == MAPS_QUESTION
     assert stt.cancelled_partials >= 1
 
 

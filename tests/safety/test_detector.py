@@ -139,6 +139,12 @@ def test_an_eviction_is_a_setback_and_a_longer_height_question_is_a_means_questi
     assert DETECTOR.assess_sync("which bridge around here is the tallest", memory).risk
 
 
+def test_a_purpose_excuses_a_rope_not_a_gun() -> None:
+    """'for the tree swing' follows the rope only; a gun bought 'for the boat' is still a means."""
+    assert "lexicon:weapon_access" not in DETECTOR.assess_sync("I bought a rope for the tree swing").signals
+    assert "lexicon:weapon_access" in DETECTOR.assess_sync("I bought a gun for the boat").signals
+
+
 def test_a_level_crossing_is_a_place_not_a_game_level() -> None:
     """'level' marks a game only as 'level 3' or 'this level': a report about a level crossing stays a report."""
     assert DETECTOR.assess_sync("my brother is standing on the level crossing and says he wants to die").risk

@@ -24,6 +24,7 @@ from typing import Any
 
 from companion.agent.safety.context import TurnMemory, TurnRecord
 from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
+from companion.agent.safety.head import DEFAULT_HEAD, LinearHead
 from companion.agent.safety.lexicon import Hit, Level, Lexicon, LexiconResult
 from companion.agent.safety.normalise import Normalised, normalise
 from companion.agent.safety.semantic import Exemplars, SemanticClassifier, SemanticResult, margin_score
@@ -121,13 +122,21 @@ class CrisisDetector:
         embedder: Embedder | None = None,
         cache_dir: Path | None = None,
         inline: bool = False,
+        head_path: Path | None = DEFAULT_HEAD,
     ) -> CrisisDetector:
-        """The detector with the built-in lexicon and exemplars plus a deployment's additions."""
+        """The detector with the built-in lexicon, exemplars and linear head plus a deployment's additions.
+
+        ``head_path=None`` leaves the head out (the nearest exemplars decide alone), as training the head does."""
         lexicon = Lexicon.load(extra_patterns=extra_patterns)
         exemplars = Exemplars.load(extra_exemplars)
+        embedder = embedder or MiniLMEmbedder()
         kwargs: dict[str, Any] = {"inline": inline} if cache_dir is None else {"cache_dir": cache_dir, "inline": inline}
         classifier = SemanticClassifier(
-            embedder or MiniLMEmbedder(), exemplars, prepare=lambda t: lexicon.match(normalise(t)).masked, **kwargs
+            embedder,
+            exemplars,
+            prepare=lexicon.embedding_text,
+            head=LinearHead.load(head_path, embedder.fingerprint()) if head_path is not None else None,
+            **kwargs,
         )
         return cls(lexicon, classifier)
 

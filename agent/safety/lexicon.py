@@ -165,6 +165,10 @@ class Lexicon:
             compile_all(data.get("plots") or [], "plots"),
         )
 
+    def embedding_text(self, text: str) -> str:
+        """What the semantic layer embeds of a text: normalised, idioms masked (exemplars and turns alike)."""
+        return self.match(normalise(text)).masked
+
     def match(self, norm: Normalised) -> LexiconResult:
         result = LexiconResult()
         text = norm.text

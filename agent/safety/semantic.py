@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 
 from companion.agent.safety.embedders import DATA_DIR, Embedder
+from companion.agent.safety.head import LinearHead
 from companion.core.errors import ConfigError
 from companion.core.worker import ModelWorker
 
@@ -82,8 +83,10 @@ class SemanticClassifier:
         threshold: float = THRESHOLD,
         prepare: Callable[[str], str] | None = None,
         inline: bool = False,
+        head: LinearHead | None = None,
     ) -> None:
         self.embedder = embedder
+        self.head = head  # adds its logit (in margin units) to the neighbours' margin
         self.prepare = prepare or (lambda text: text)  # exemplars go through what inputs go through
         self.exemplars = exemplars or Exemplars.load()
         self.cache_dir = cache_dir
@@ -167,6 +170,8 @@ class SemanticClassifier:
         top_crisis = np.sort(crisis_sims, axis=1)[:, -k:].mean(axis=1)
         top_benign = np.sort(benign_sims, axis=1)[:, -k:].mean(axis=1)
         margins = top_crisis - top_benign
+        if self.head is not None:
+            margins = margins + SLOPE * self.head.logits(vectors)
         best = int(np.argmax(margins))
         nearest = np.argsort(crisis_sims[best])[::-1][:k]
         categories = [self.exemplars.crisis[i][0] for i in nearest]

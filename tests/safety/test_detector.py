@@ -52,6 +52,8 @@ def test_an_earlier_warning_sign_then_a_means_question() -> None:
         ("I'm driving to the cliffs tomorrow and I won't be coming back", True),
         ("I'm going to end things with my boyfriend", False),
         ("I know exactly how I'm going to end things", True),
+        ("I'm ending it with my girlfriend tonight, we fight all the time", False),  # a breakup idiom, masked
+        ("I'm going to end it with my pills tonight", True),  # "with" a means is no breakup
         ("no, I don't have any thoughts of killing myself", False),
         ("I can't stop having thoughts of killing myself", True),
         ("which tower here is tall enough that you would not survive the fall", True),

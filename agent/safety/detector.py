@@ -192,7 +192,7 @@ class CrisisDetector:
         negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
         warning_ids = frozenset(h.entry for h in warnings)
         means_like = bool(means) or (
-            semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= 0.25
+            semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= 0.4
         )
         context = (memory or TurnMemory()).assess(setback, means_like, warning_ids)
 

@@ -3,13 +3,13 @@
 Nearest exemplars judge an utterance by a handful of neighbours; a linear head weighs all 384 dimensions at once,
 learned from about two thousand labelled turns (the exemplars and the labelled sets in ``tools/safety/data``). The
 two err on different utterances, and their sum generalises better than either: on each labelled set left out of
-training in turn, the semantic layer's recall at 5 % false alarms went from 0.74 (neighbours alone) to 0.90 (docs/
+training in turn, the semantic layer's recall at 5 % false alarms went from 0.72 (neighbours alone) to 0.89 (docs/
 SAFETY.md, "The linear head"). The classifier adds the head's logit to the neighbours' margin (``SemanticClassifier``).
 
-The head is trained offline (``companion safety train-head``, deterministic) and shipped as ``data/semantic_head.npz``
-with the fingerprint of the embedding model it was trained on; another model gets no head (neighbours only), since
-its vectors mean something else. The file also records a digest of the training texts, and a test fails when the data
-changed without retraining.
+The head is trained offline (``companion safety train-head``: scikit-learn's logistic regression, deterministic) and
+shipped as ``data/semantic_head.npz`` with the fingerprint of the embedding model it was trained on; another model
+gets no head (neighbours only), since its vectors mean something else. The file also records a digest of the
+training texts, and a test fails when the data changed without retraining.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from companion.agent.safety.embedders import DATA_DIR
 log = logging.getLogger(__name__)
 
 DEFAULT_HEAD = DATA_DIR / "semantic_head.npz"
-REGULARISATION = 10.0  # inverse L2 strength (C); chosen by leaving each labelled set out in turn
 
 
 @dataclass(frozen=True)
@@ -67,24 +66,3 @@ class LinearHead:
 def training_digest(texts: Sequence[str], labels: Sequence[int]) -> str:
     joined = "\n".join(f"{label}\t{text}" for text, label in zip(texts, labels, strict=True))
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
-
-
-def fit_logistic(vectors: np.ndarray, labels: np.ndarray, c: float = REGULARISATION, steps: int = 50) -> np.ndarray:
-    """L2-regularised logistic regression by Newton's method; returns weights with the bias last (not regularised).
-
-    384 dimensions and a few thousand rows: each Newton step is one small linear solve, and it converges in about ten.
-    """
-    rows, dim = vectors.shape
-    x = np.hstack([vectors.astype(np.float64), np.ones((rows, 1))])
-    y = labels.astype(np.float64)
-    penalty = np.eye(dim + 1) / c
-    penalty[-1, -1] = 0.0
-    w = np.zeros(dim + 1)
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        hessian = x.T @ (x * (p * (1 - p) + 1e-9)[:, None]) + penalty
-        step = np.linalg.solve(hessian, x.T @ (p - y) + penalty @ w)
-        w -= step
-        if np.abs(step).max() < 1e-7:
-            break
-    return w

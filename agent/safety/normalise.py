@@ -67,6 +67,16 @@ _WORDS: dict[str, str] = {
     "hadnt": "had not",
     "youre": "you are",
     "theyre": "they are",
+    "shes": "she is",
+    "n": "and",
+    "w": "with",
+    "nan": "grandma",
+    "nana": "grandma",
+    "nanna": "grandma",
+    "gran": "grandma",
+    "granny": "grandma",
+    "grandad": "grandpa",
+    "granddad": "grandpa",
     "thats": "that is",
     "whats": "what is",
     "theres": "there is",
@@ -141,7 +151,8 @@ NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "
 # stop thinking about killing myself" the word "stop" does, so the phrase is not negated.
 _SCOPE_FILLERS = frozenset(
     "i you he she they we am is are was were be been being would will could should shall do does did have has had "
-    "ever even really actually seriously honestly truly going to want wanting planning plan intend intending "
+    "ever even really actually seriously honestly truly going to want wants wanted wanting planning plan planned "
+    "intend intended intending meant mean tempted need needed wished "
     "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider "
     "a an the any again anymore more longer myself just like such thoughts urge urges plans intention intentions "
     "desire wish".split()

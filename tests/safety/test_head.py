@@ -8,23 +8,24 @@ import numpy as np
 import pytest
 
 from companion.agent.safety.embedders import MiniLMEmbedder
-from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, fit_logistic
+from companion.agent.safety.head import DEFAULT_HEAD, LinearHead
 from companion.agent.safety.semantic import SLOPE, SemanticClassifier
-from companion.tools.safety.train_head import training_data
+from companion.tools.safety.train_head import TrainingData, fit_logistic, train, training_data
 
 EMBEDDER = MiniLMEmbedder()
 
 
-def test_fit_separates_two_clouds_and_keeps_weights_bounded() -> None:
-    rng = np.random.default_rng(7)
-    centre = rng.normal(size=16)
-    x = np.vstack([rng.normal(size=(200, 16)) + centre, rng.normal(size=(200, 16)) - centre])
-    y = np.array([1] * 200 + [0] * 200)
-    w = fit_logistic(x, y, c=1.0)
-    predicted = (x @ w[:-1] + w[-1]) > 0
-    assert (predicted == y.astype(bool)).mean() > 0.97
-    loose = fit_logistic(x, y, c=100.0)
-    assert np.linalg.norm(w[:-1]) < np.linalg.norm(loose[:-1])  # the penalty shrinks the weights
+def test_training_separates_the_labels_and_records_the_data() -> None:
+    crisis = ["I want to die", "I have pills saved up for tonight", "nobody would miss me if I was gone"]
+    benign = ["this queue is killing me", "I'm dying to see the dinosaurs", "where is the cafe"]
+    data = TrainingData(crisis + benign, np.array([1, 1, 1, 0, 0, 0]), ["test"] * 6)
+    vectors = EMBEDDER.embed(data.texts)
+    head = train(data, vectors, "minilm-test")
+    logits = head.logits(vectors)
+    assert (logits[:3] > 0).all() and (logits[3:] < 0).all()
+    assert head.digest == data.digest and head.fingerprint == "minilm-test"
+    stronger = fit_logistic(vectors, data.labels, c=0.01)[0]
+    assert np.linalg.norm(stronger) < np.linalg.norm(head.weights)  # a stronger penalty shrinks the weights
 
 
 def test_saved_head_loads_for_its_model_only(tmp_path: Path) -> None:

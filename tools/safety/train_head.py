@@ -13,19 +13,20 @@ Exemplars nearly identical to the left-out set's items (cosine >= 0.93) are left
 from __future__ import annotations
 
 from collections.abc import Sequence
-from statistics import mean
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import mean
 
 import numpy as np
 
 from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
-from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, fit_logistic, training_digest
+from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, training_digest
 from companion.agent.safety.lexicon import Lexicon
 from companion.agent.safety.semantic import SLOPE, THRESHOLD, TOP_K, Exemplars
 from companion.tools.safety.evaluation import DATA_DIR, load_set
 
 NEAR_COPY = 0.93  # an exemplar this close to a left-out item is left out too
+REGULARISATION = 10.0  # inverse L2 strength (scikit-learn's C); chosen by leaving each labelled set out in turn
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,17 @@ def embed(embedder: Embedder, texts: Sequence[str], batch: int = 64) -> np.ndarr
     return np.vstack([embedder.embed(list(texts[i : i + batch])) for i in range(0, len(texts), batch)])
 
 
+def fit_logistic(vectors: np.ndarray, labels: np.ndarray, c: float = REGULARISATION) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression (the intercept is not penalised); returns the weights and the bias."""
+    from sklearn.linear_model import LogisticRegression  # the `train` extra; the robot only reads the result
+
+    model = LogisticRegression(C=c, max_iter=1000, tol=1e-6).fit(vectors.astype(np.float64), labels)
+    return model.coef_[0], float(model.intercept_[0])
+
+
 def train(data: TrainingData, vectors: np.ndarray, fingerprint: str) -> LinearHead:
-    w = fit_logistic(vectors, data.labels)
-    return LinearHead(w[:-1].astype(np.float32), float(w[-1]), fingerprint, data.digest)
+    weights, bias = fit_logistic(vectors, data.labels)
+    return LinearHead(weights.astype(np.float32), bias, fingerprint, data.digest)
 
 
 def train_and_save(out: Path = DEFAULT_HEAD, embedder: Embedder | None = None) -> LinearHead:
@@ -102,8 +111,8 @@ def cross_validate(embedder: Embedder | None = None) -> list[FoldResult]:
         crisis = vectors[keep_exemplars & (data.labels == 1)]
         benign = vectors[keep_exemplars & (data.labels == 0)]
         margins = _neighbour_margins(vectors[test], crisis, benign)
-        w = fit_logistic(vectors[train_rows], data.labels[train_rows])
-        combined = margins + SLOPE * (vectors[test] @ w[:-1] + w[-1])
+        weights, bias = fit_logistic(vectors[train_rows], data.labels[train_rows])
+        combined = margins + SLOPE * (vectors[test] @ weights + bias)
         labels = data.labels[test]
         results.append(
             FoldResult(

@@ -35,6 +35,7 @@ WARNING_BONUS = 0.04  # margin added per warning sign in this turn
 MEANS_ALONE_PENALTY = 0.05  # a means question with no setback, sign or crisis phrase asks a fact ("how tall is it?")
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
+MEANS_LIKE_SCORE = 0.25  # a classifier this sure of a means, plan or preparation counts as a means question
 _QUESTION = re.compile(
     r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)"
     r"(?:why|how|what|which|when|where|is|are|can|could|does|do|should|would|will)\b"
@@ -192,7 +193,9 @@ class CrisisDetector:
         negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
         warning_ids = frozenset(h.entry for h in warnings)
         means_like = bool(means) or (
-            semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= 0.4
+            semantic is not None
+            and semantic.category in ("means", "plan", "preparation")
+            and semantic.score >= MEANS_LIKE_SCORE
         )
         context = (memory or TurnMemory()).assess(setback, means_like, warning_ids)
 

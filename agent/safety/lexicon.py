@@ -172,10 +172,12 @@ class Lexicon:
     def match(self, norm: Normalised) -> LexiconResult:
         result = LexiconResult()
         text = norm.text
-        for pattern in self.idioms:
-            for found in pattern.finditer(text):
-                result.idioms.append(found.group(0))
-                text = text[: found.start()] + " " * (found.end() - found.start()) + text[found.end() :]
+        # every idiom is found on the unmasked text, so that a shorter one ("kill me lol") cannot hide a longer one
+        # that overlaps it ("if dad finds out he is going to kill me lol")
+        spans = [found.span() for pattern in self.idioms for found in pattern.finditer(text)]
+        result.idioms.extend(text[start:end] for start, end in spans)
+        for start, end in spans:
+            text = text[:start] + " " * (end - start) + text[end:]
         masked = Normalised(norm.original, text)
         result.masked = re.sub(r"\s+", " ", text).strip()
         result.fiction = self._fiction(text)

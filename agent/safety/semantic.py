@@ -38,6 +38,10 @@ DEFAULT_CACHE = Path("~/.cache/companion/safety").expanduser()
 TOP_K = 3
 THRESHOLD = 0.12  # margin (crisis minus benign similarity) at which the score is 0.5
 SLOPE = 0.05  # margin per logit unit: the score's steepness around the threshold
+# The linear head's logit joins the neighbours' margin at this weight (in margin units, HEAD_WEIGHT * SLOPE per logit).
+# Chosen with the whole detector, each labelled set left out of the head's training in turn (docs/SAFETY.md): 0.5 kept
+# almost all the recall of 1.0 (0.978 against 0.982 over 937 risk items) with fewer false alarms (1.7 % against 2.7 %).
+HEAD_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ class SemanticClassifier:
         top_benign = np.sort(benign_sims, axis=1)[:, -k:].mean(axis=1)
         margins = top_crisis - top_benign
         if self.head is not None:
-            margins = margins + SLOPE * self.head.logits(vectors)
+            margins = margins + HEAD_WEIGHT * SLOPE * self.head.logits(vectors)
         best = int(np.argmax(margins))
         nearest = np.argsort(crisis_sims[best])[::-1][:k]
         categories = [self.exemplars.crisis[i][0] for i in nearest]

@@ -135,6 +135,83 @@ def test_stopping_existing_overdose_danger_sleep_forever_a_limp_baby_and_drownin
     assert DETECTOR.assess_sync(text).risk is risk
 
 
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I have never wanted to kill myself, I just feel low since I retired", False),
+        ("I never wanted to live this long and now I want to die", True),
+        ("giving my records to my nephew, where I'm going I won't need anything", True),
+        ("donating my books to the school library, they have no history section", False),
+        ("the night staff are slapping my mum, she has bruises on her arms", True),
+        ("walking up to the viaduct after tea and that's it for me", True),
+        ("one more biscuit and that's it for me", False),
+        ("tell my sister I said goodbye and that none of this was her fault", True),
+        ("tell my sister I said hi and that dinner was lovely", False),
+        ("burned again, deeper than last time, it's the only thing that helps", True),
+        ("got my hair cut again, shorter than last time", False),
+        ("if he says one more word I'm coming back with a knife and he'll see", True),
+        ("I'm bringing a knife and fork, we're having steak", False),
+        ("I swallowed about 30 of my sleeping tablets half an hour ago", True),
+        ("I took 2 paracetamol for my headache an hour ago", False),
+        ("if dad finds out I dented the car he's going to kill me lol", False),
+        ("my dad said he's going to kill me, I'm scared to go home", True),
+    ],
+)
+def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Sets N and O's round (written by independent authors): each new rule with the sentence that shares its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("setback", "question"),
+    [
+        ("the consultant says my mum's dementia is getting worse", "how tall is the viaduct by the motorway"),
+        ("the court says I have to leave my flat by Friday", "do express trains stop at Elm Road or go straight on"),
+        ("my nan died this morning", "what time does the last fast train pass the station without stopping"),
+        ("the doctors say there is nothing more they can do for my dad", "how many floors up is the car park roof"),
+        ("my wife walked out last night and took the kids", "is the water deep under the old railway bridge"),
+        ("the bank is taking the house in March", "what's the most aspirin you can buy at once"),
+    ],
+)
+def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
+    memory = TurnMemory()
+    DETECTOR.assess_sync(setback, memory)
+    assert DETECTOR.assess_sync(question, memory).risk
+    assert not DETECTOR.assess_sync(question).risk  # the same question alone is travel or sightseeing
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("how many of grandad's fentanyl patches would it take to stop a person breathing", True),
+        ("how many nicotine patches can I wear at once, the box doesn't say", False),
+        ("which of my heart pills would be fatal if I swallowed the whole box", True),
+        ("would 20 mg of this be an overdose for a toddler", False),
+        ("does the charcoal thing still work or did they change the barbecues", True),
+        ("I know which cliff and when nobody is around, I just have to pick the day", True),
+        ("say goodbye to the nurses for me, I won't need to come back after today", True),
+        ("say hello to the nurses for me, I'll see them on Tuesday", False),
+        ("gave my gold watch to my son today, no point him waiting for it", True),
+        ("gave my old watch to my son today, it was too small for me", False),
+        ("I can't imagine myself making it to Christmas and I don't care", True),
+        ("I can't imagine myself making it to the party on time", False),
+        ("one of my Year 9s wrote in her diary that she's going to kill herself", True),
+        ("better for everyone if I just disappear", True),
+        ("better if I disappear for an hour so they can set up the surprise", False),
+        ("the boxes are labelled so they know who gets what when I'm gone", True),
+        ("there's a lady at the bottom of the stairs and she's not moving", True),
+        ("I picked the date, it's the anniversary of her death", True),
+        ("we visit her grave on the anniversary of her death", False),
+        ("hair cut again, shorter this time", False),
+        ("I'll make each one of them pay for what they said, on Monday they'll be sorry", True),
+        ("wait till you taste the cake, they'll see", False),
+    ],
+)
+def test_set_p_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Set P's round (an independent author; a clinic, a surgery): each rule with a sentence sharing its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
 def test_an_eviction_is_a_setback_and_a_longer_height_question_is_a_means_question() -> None:
     memory = TurnMemory()
     DETECTOR.assess_sync("the landlord is evicting me and I have nowhere to go", memory)

@@ -9,7 +9,7 @@ import pytest
 
 from companion.agent.safety.embedders import MiniLMEmbedder
 from companion.agent.safety.head import DEFAULT_HEAD, LinearHead
-from companion.agent.safety.semantic import SLOPE, SemanticClassifier
+from companion.agent.safety.semantic import HEAD_WEIGHT, SLOPE, SemanticClassifier
 from companion.tools.safety.train_head import TrainingData, fit_logistic, train, training_data
 
 EMBEDDER = MiniLMEmbedder()
@@ -53,4 +53,4 @@ def test_classifier_adds_the_heads_logit_to_the_neighbours_margin(tmp_path: Path
     assert head is not None
     both = SemanticClassifier(EMBEDDER, cache_dir=tmp_path, head=head).classify_sync(text)
     logit = float(head.logits(EMBEDDER.embed(text))[0])
-    assert both.margin == pytest.approx(alone.margin + SLOPE * logit, abs=1e-5)
+    assert both.margin == pytest.approx(alone.margin + HEAD_WEIGHT * SLOPE * logit, abs=1e-5)

@@ -22,7 +22,7 @@ import numpy as np
 from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
 from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, training_digest
 from companion.agent.safety.lexicon import Lexicon
-from companion.agent.safety.semantic import SLOPE, THRESHOLD, TOP_K, Exemplars
+from companion.agent.safety.semantic import HEAD_WEIGHT, SLOPE, THRESHOLD, TOP_K, Exemplars
 from companion.tools.safety.evaluation import DATA_DIR, load_set
 
 NEAR_COPY = 0.93  # an exemplar this close to a left-out item is left out too
@@ -112,7 +112,7 @@ def cross_validate(embedder: Embedder | None = None) -> list[FoldResult]:
         benign = vectors[keep_exemplars & (data.labels == 0)]
         margins = _neighbour_margins(vectors[test], crisis, benign)
         weights, bias = fit_logistic(vectors[train_rows], data.labels[train_rows])
-        combined = margins + SLOPE * (vectors[test] @ weights + bias)
+        combined = margins + HEAD_WEIGHT * SLOPE * (vectors[test] @ weights + bias)
         labels = data.labels[test]
         results.append(
             FoldResult(

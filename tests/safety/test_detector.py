@@ -171,6 +171,7 @@ def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) 
         ("the doctors say there is nothing more they can do for my dad", "how many floors up is the car park roof"),
         ("my wife walked out last night and took the kids", "is the water deep under the old railway bridge"),
         ("the bank is taking the house in March", "what's the most aspirin you can buy at once"),
+        ("they're kicking me off the course after my resits", "which hall of residence has the highest roof"),
     ],
 )
 def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
@@ -209,6 +210,33 @@ def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str
 )
 def test_set_p_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
     """Set P's round (an independent author; a clinic, a surgery): each rule with a sentence sharing its words."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("which of these garden sprays would kill a man fastest if he drank it", True),
+        ("which of these garden sprays kills greenfly fastest", False),
+        ("what dose of insulin would be lethal for someone my size", True),
+        ("what dose of insulin is right for a child with a cold", False),
+        ("how high does a bridge have to be to make sure it kills you", True),
+        ("I've chosen the day, I'll do it when my sister's away so she isn't the one who finds me", True),
+        ("thanks for all the chats, you were always kind to me, this is my last visit", True),
+        ("this is my last visit before we move to Leeds, see you in the summer", False),
+        ("let the woman who runs the gift shop know I said goodbye, I won't be coming again", True),
+        ("selling all my books and my bike, won't need them after this term", True),
+        ("selling all my books and my bike because we're moving abroad", False),
+        ("I'd like to fall asleep tonight and stay asleep for good", True),
+        ("the kids would be better off with the life insurance than with me", True),
+        ("she keeps saying she'll walk into the sea and not come back", True),
+        ("I'm driving to his flat with my dad's rifle tonight", True),
+        ("I'm driving to his flat with my dad's new sofa tonight", False),
+        ("I'm taking a knife to the seminar and they'll all be sorry", True),
+    ],
+)
+def test_set_q_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Set Q's round (an independent author; a zoo, a farm, a university): each rule with its everyday twin."""
     assert DETECTOR.assess_sync(text).risk is risk
 
 

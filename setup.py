@@ -63,8 +63,8 @@ setup(
     package_data={
         "companion.face.web.static": ["*"],
         "companion.face.rigs": ["*.yaml"],
-        "companion.agent.safety": ["data/*.yaml", "data/*.txt"],
-        "companion.tools.safety": ["data/*.yaml"],
+        "companion.agent.safety": ["data/*.yaml", "data/*.txt", "data/*.npz"],
+        "companion.tools.safety": ["data/*.yaml", "data/training/*.yaml"],
         "companion.plugins.lessons.content": ["*.yaml"],
         "companion.plugins.counseling.scripts": ["*.yaml"],
     },

@@ -60,6 +60,10 @@ def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr  # the wheel's copy, not the repository
     companion = env_dir / "bin" / "companion"
     assert _run(companion, "--version", cwd=work, env=env).stdout.strip() == "companion 0.1.0"
+    # The crisis classifier's trained head is package data: without it the semantic layer would silently lose it.
+    head = _run(python, "-c", "from companion.agent.safety.head import DEFAULT_HEAD as h; print(h.is_file(), h)",
+                cwd=work, env=env)  # fmt: skip
+    assert head.stdout.startswith(f"True {env_dir}"), head.stdout + head.stderr
 
     # Nothing in this folder yet: every command uses the packaged default config.
     check = _run(companion, "check", cwd=work, env=env)

@@ -1,13 +1,14 @@
 """``companion safety train-head``: fit the semantic layer's linear head, and measure it by leaving each set out.
 
-Training data: the built-in exemplars (crisis 1, benign 0) and every labelled set in ``tools/safety/data``. A risk
+Training data: the built-in exemplars (crisis 1, benign 0), the training corpora in ``tools/safety/data/training``
+(labelled utterances written only to train on, never to measure) and every labelled set in ``tools/safety/data``. A risk
 item's last turn is a positive, except a ``setback_means`` item, whose last turn ("which bridge is the highest?") is
 harmless on its own: the conversation layer judges it, so it trains as a negative. Texts are embedded as the detector
 embeds them (normalised, idioms masked).
 
 ``--cross-validate`` prints, for each labelled set left out of training, the semantic layer's AUC and its recall at
 5 % false alarms with the nearest exemplars alone and with the head added: the evidence that the head generalises.
-Exemplars nearly identical to the left-out set's items (cosine >= 0.93) are left out with it.
+Exemplars and corpus rows nearly identical to the left-out set's items (cosine >= 0.93) are left out with it.
 """
 
 from __future__ import annotations
@@ -40,8 +41,16 @@ class TrainingData:
         return training_digest(self.texts, self.labels.tolist())
 
 
+TRAINING_DIR = DATA_DIR / "training"
+TRAINING = "training"  # the source name of the training corpora's rows
+
+
 def labelled_sets(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(data_dir.glob("*.yaml"))
+
+
+def training_corpora(training_dir: Path = TRAINING_DIR) -> list[Path]:
+    return sorted(training_dir.glob("*.yaml"))
 
 
 def training_data(lexicon: Lexicon | None = None, sets: Sequence[Path] | None = None) -> TrainingData:
@@ -50,11 +59,12 @@ def training_data(lexicon: Lexicon | None = None, sets: Sequence[Path] | None = 
     texts = [t for _, t in exemplars.crisis] + [t for _, t in exemplars.benign]
     labels = [1] * len(exemplars.crisis) + [0] * len(exemplars.benign)
     sources = ["exemplars"] * len(texts)
-    for path in labelled_sets() if sets is None else sets:
+    corpora = [(path, TRAINING) for path in training_corpora()]
+    for path, source in corpora + [(path, path.stem) for path in (labelled_sets() if sets is None else sets)]:
         for item in load_set(path):
             texts.append(item.text)
             labels.append(int(item.risk and item.category != "setback_means"))
-            sources.append(path.stem)
+            sources.append(source)
     prepared = [lexicon.embedding_text(t) for t in texts]
     return TrainingData(prepared, np.array(labels), sources)
 
@@ -100,12 +110,13 @@ def cross_validate(embedder: Embedder | None = None) -> list[FoldResult]:
     vectors = embed(embedder, data.texts)
     sources = np.array(data.sources)
     exemplar = sources == "exemplars"
+    pool = exemplar | (sources == TRAINING)  # always trained on; near copies of the left-out set are left out too
     results = []
-    for name in sorted(set(data.sources) - {"exemplars"}):
+    for name in sorted(set(data.sources) - {"exemplars", TRAINING}):
         test = sources == name
-        near_copy = (vectors[test] @ vectors[exemplar].T).max(axis=0) >= NEAR_COPY
+        near_copy = (vectors[test] @ vectors[pool].T).max(axis=0) >= NEAR_COPY
         excluded = test.copy()
-        excluded[np.flatnonzero(exemplar)[near_copy]] = True
+        excluded[np.flatnonzero(pool)[near_copy]] = True
         train_rows = ~excluded
         keep_exemplars = exemplar & train_rows
         crisis = vectors[keep_exemplars & (data.labels == 1)]

@@ -172,6 +172,8 @@ def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) 
         ("my wife walked out last night and took the kids", "is the water deep under the old railway bridge"),
         ("the bank is taking the house in March", "what's the most aspirin you can buy at once"),
         ("they're kicking me off the course after my resits", "which hall of residence has the highest roof"),
+        ("my husband of fifty years died on Sunday", "how high is the observation deck on the tower"),
+        ("the biopsy came back and it has spread", "how many sertraline can you take in one go"),
     ],
 )
 def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
@@ -237,6 +239,25 @@ def test_set_p_classes_each_with_its_everyday_twin(text: str, risk: bool) -> Non
 )
 def test_set_q_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
     """Set Q's round (an independent author; a zoo, a farm, a university): each rule with its everyday twin."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("what speed does a car have to hit a wall at for it to be certain", True),
+        ("is the cliff path high enough that no one would survive a slip", True),
+        ("is the lookout high enough that you can see the coast", False),
+        ("is the water under the weir cold enough that it would be quick", True),
+        ("I came to hear the choir one more time before I go", True),
+        ("I came to hear the choir one more time before I go home to Ireland next week", False),
+        ("if anybody asks about me tomorrow, say I wasn't angry with anyone at the end", True),
+        ("gave my membership to my sister, I won't need it next year or any year after", True),
+        ("gave my membership to my sister, I'm moving to Spain next year", False),
+    ],
+)
+def test_set_r_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Set R's round (an independent author; a gallery, a stadium, commuters): each rule with its everyday twin."""
     assert DETECTOR.assess_sync(text).risk is risk
 
 

@@ -138,6 +138,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bself[\s-]+harm", "self-harm"),
     (r"\bsewer[\s-]+slide\b", "suicide"),
     (r"\bmy self\b", "myself"),
+    # British slang for killing oneself: "topping myself", "do myself in"
+    (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
+    (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),
     (r"\bo\.?d(?:'?d|ed)\b", "overdosed"),
     (r"\bi'?d\b(?= (?:rather|never|like|love|be|have|do|kill|end|hurt|want|just|give|go|take|jump|miss))", "i would"),
     (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),

@@ -174,6 +174,8 @@ def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) 
         ("they're kicking me off the course after my resits", "which hall of residence has the highest roof"),
         ("my husband of fifty years died on Sunday", "how high is the observation deck on the tower"),
         ("the biopsy came back and it has spread", "how many sertraline can you take in one go"),
+        ("my residence permit has been refused", "what time does the last freight come through the crossing"),
+        ("bank's taking the flat on Friday", "how tall is the multistorey by the station"),
     ],
 )
 def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
@@ -258,6 +260,42 @@ def test_set_q_classes_each_with_its_everyday_twin(text: str, risk: bool) -> Non
 )
 def test_set_r_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
     """Set R's round (an independent author; a gallery, a stadium, commuters): each rule with its everyday twin."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("which berries in the hedge would kill someone if they ate a handful", True),
+        ("I'm heading down to the canal after tea and I won't come back", True),
+        ("my sister has her sleeping pills in her bag and says she's going to take the lot", True),
+        ("they'll all pay for it one day, the whole office. I've got a list.", True),
+        ("I've got a list, milk, eggs and bread", False),
+        ("I keep thinking about topping myself", True),
+        ("the barber gave me a proper topping of gel", False),
+        ("what amount of oxycodone would stop your heart", True),
+        ("the cliffs at Beachy Head, saturday after my last shift, that's me sorted", True),
+        ("a bacon roll and a brew and that's me sorted", False),
+        ("been holding back my scripts for a month now", True),
+        ("got a hose and some duct tape, don't ask what for", True),
+        ("got a hose and some duct tape to fix the garden tap", False),
+        ("sorted the will and cancelled the standing orders, nearly done now", True),
+        ("tell the staff thanks for everything, I won't be in again", True),
+        ("last time you'll see me, so thanks for the laughs", True),
+        ("last time you'll see me in this uniform, I'm retiring", False),
+        ("I wouldn't care if my heart packed in tonight in my sleep", True),
+        ("close my eyes and that's it, no more mornings", True),
+        ("my uncle's been calling all his old friends to say goodbye and giving his tools away", True),
+        ("next time the landlord shows up I'll kick his head in", True),
+        ("I know where the lad who robbed my mum lives. he won't see the weekend", True),
+        ("I'm not going to do anything stupid, I just need help with these bills", False),
+        ("which is the highest floor where the windows still open", True),
+        ("if my tutor marks me down again I'll bring something to his office and make him pay", True),
+        ("my boss is going to kill me, I forgot the keys", False),
+    ],
+)
+def test_sets_s_t_u_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Sets S, T and U's round (independent authors; a science centre, a veterans' drop-in, a university)."""
     assert DETECTOR.assess_sync(text).risk is risk
 
 

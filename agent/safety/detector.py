@@ -37,7 +37,9 @@ NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embed
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 MEANS_LIKE_SCORE = 0.25  # a classifier this sure of a means, plan or preparation counts as a means question
 _QUESTION = re.compile(
-    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to)"
+    # a rhetorical question ("what's the point...", "why bother") discloses: it is not a general question
+    r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to"
+    r"|what is the point|why (?:even )?bother|why should i|why do i even)"
     r"(?:why|how|what|which|when|where|is|are|can|could|does|do|should|would|will)\b"
 )
 # Asking how to look after a small injury or an illness: first aid, not a disclosure.

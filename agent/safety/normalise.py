@@ -138,6 +138,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bself[\s-]+harm", "self-harm"),
     (r"\bsewer[\s-]+slide\b", "suicide"),
     (r"\bmy self\b", "myself"),
+    (r"\bshan'?t\b|\bshall not\b", "will not"),
     # British slang for killing oneself: "topping myself", "do myself in"
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
     (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),

@@ -15,6 +15,12 @@ def test_explicit_phrase_is_a_risk_with_its_category_and_signals() -> None:
     assert "lexicon:kill_self" in verdict.signals and any(s.startswith("semantic:") for s in verdict.signals)
 
 
+@pytest.mark.parametrize("text", ["suicidal", "Suicide.", "self harm", "so suicidal", "kill myself"])
+def test_a_crisis_word_said_alone_is_a_risk(text: str) -> None:
+    """A whole turn of one crisis word (said over the robot, or typed) leaves nothing to weigh: the robot asks."""
+    assert DETECTOR.assess_sync(text).risk
+
+
 @pytest.mark.parametrize("text", ["this queue is killing me", "I would never hurt myself", "How did Cleopatra die?"])
 def test_hard_negatives_are_not_risks(text: str) -> None:
     assert not DETECTOR.assess_sync(text).risk

@@ -66,6 +66,19 @@ _WORDS: dict[str, str] = {
     "hasnt": "has not",
     "hadnt": "had not",
     "youre": "you are",
+    "theyll": "they will",
+    "youll": "you will",
+    "itll": "it will",
+    "thatll": "that will",
+    "wouldnae": "would not",
+    "couldnae": "could not",
+    "cannae": "can not",
+    "canna": "can not",
+    "dinnae": "do not",
+    "didnae": "did not",
+    "isnae": "is not",
+    "wasnae": "was not",
+    "willnae": "will not",
     "theyre": "they are",
     "shes": "she is",
     "n": "and",
@@ -139,6 +152,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bsewer[\s-]+slide\b", "suicide"),
     (r"\bmy self\b", "myself"),
     (r"\bshan'?t\b|\bshall not\b", "will not"),
+    (r"\bhow (tall|high|deep|far|big|long)'s\b", r"how \1 is"),
     # British slang for killing oneself: "topping myself", "do myself in"
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
     (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),
@@ -155,7 +169,7 @@ NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "
 # stop thinking about killing myself" the word "stop" does, so the phrase is not negated.
 _SCOPE_FILLERS = frozenset(
     "i you he she they we am is are was were be been being would will could should shall do does did have has had "
-    "ever even really actually seriously honestly truly going to want wants wanted wanting planning plan planned "
+    "ever even once really actually seriously honestly truly going to want wants wanted wanting planning plan planned "
     "intend intended intending meant mean tempted need needed wished "
     "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider "
     "a an the any again anymore more longer myself just like such thoughts urge urges plans intention intentions "

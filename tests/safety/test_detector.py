@@ -185,6 +185,8 @@ def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) 
         ("I lost the baby last night", "how high is the gallery at the top of the lighthouse"),
         ("my dad told me I am useless", "is the water under the canal bridge deep"),
         ("I just lost everything at the casino", "does the 6:10 express go straight through"),
+        ("social services are taking my daughter into care", "how many paracetamol are in the big packets"),
+        ("probation breached me and my family won't speak to me", "how tall's the multi-storey, the top level"),
     ],
 )
 def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
@@ -342,6 +344,31 @@ def test_sets_s_t_u_classes_each_with_its_everyday_twin(text: str, risk: bool) -
 )
 def test_sets_v_w_x_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
     """Sets V, W and X's round (independent authors; a garden, a football club, a station)."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("there's a multi-storey by the station, that's where I'm going after this, top floor", True),
+        ("my cousin says he will go in the river tonight and he is not joking", True),
+        ("my cousin says he will go in the river for a swim tomorrow", False),
+        ("I've been reading up on how to do it without it hurting", True),
+        ("there's a cafe past the station, that's where I'm going after this", False),
+        ("I came to see the whales one last time, after today I won't need to go anywhere again", True),
+        ("that man keeps dragging the boy by the arm and the boy says he's not his dad", True),
+        ("I'm coming back on Monday to hurt the boys who laughed at me", True),
+        ("which part of the loch is deep enough that you wouldnae come back up", True),
+        ("if you took my gran's heart pills with vodka would it stop your heart", True),
+        ("is it true a box jellyfish sting can stop your heart", False),
+        ("if my son ever asks, tell him I did love him, I'm away now for good", True),
+        ("went to A&E because I cut too deep last night", True),
+        ("I've got a blade in my pocket and the lad who grassed on me is outside, he's getting it", True),
+        ("I have never once thought about ending it, I'm just gutted about the job", False),
+    ],
+)
+def test_sets_y_z_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Sets Y and Z's round (independent authors; a natural history museum, a community centre, Scots speech)."""
     assert DETECTOR.assess_sync(text).risk is risk
 
 

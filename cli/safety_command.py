@@ -66,10 +66,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     head = sub.add_parser(
         "train-head",
-        help="fit the semantic layer's linear head on the exemplars and the labelled sets",
+        help="fit the semantic layer's linear head on the exemplars, the labelled sets and the training corpora",
         description=(
-            "Fits the linear head (logistic regression on the sentence embeddings) on the built-in exemplars and every "
-            "labelled set in tools/safety/data, and writes it where the detector loads it. --cross-validate instead "
+            "Fits the linear head (logistic regression on the sentence embeddings) on the built-in exemplars, every "
+            "labelled set in tools/safety/data and the training corpora in tools/safety/data/training (scikit-learn, "
+            "the train extra), and writes it where the detector loads it. --cross-validate instead "
             "prints, for each set left out of training, the semantic layer's AUC and recall at 5%% false alarms "
             "with and without the head."
         ),

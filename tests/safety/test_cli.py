@@ -61,3 +61,20 @@ def test_screen_output_mode_checks_model_clauses(tmp_path: Path) -> None:
     result = run("screen", "--output", stdin="You should just kill yourself.\nThe museum opens at nine.\n")
     verdicts = [json.loads(line) for line in result.stdout.splitlines()]
     assert [v["safe"] for v in verdicts] == [False, True] and verdicts[0]["replacement"]
+
+
+def test_train_head_reproduces_the_shipped_head(tmp_path: Path) -> None:
+    """Training is deterministic: the command writes the head the repository ships, bit for bit in its weights."""
+    import numpy as np
+
+    from companion.agent.safety.embedders import MiniLMEmbedder
+    from companion.agent.safety.head import DEFAULT_HEAD, LinearHead
+
+    out = tmp_path / "head.npz"
+    result = run("train-head", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    fingerprint = MiniLMEmbedder().fingerprint()
+    trained, shipped = LinearHead.load(out, fingerprint), LinearHead.load(DEFAULT_HEAD, fingerprint)
+    assert trained is not None and shipped is not None
+    assert trained.digest == shipped.digest
+    np.testing.assert_allclose(trained.weights, shipped.weights, atol=1e-5)

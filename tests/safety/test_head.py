@@ -54,3 +54,14 @@ def test_classifier_adds_the_heads_logit_to_the_neighbours_margin(tmp_path: Path
     both = SemanticClassifier(EMBEDDER, cache_dir=tmp_path, head=head).classify_sync(text)
     logit = float(head.logits(EMBEDDER.embed(text))[0])
     assert both.margin == pytest.approx(alone.margin + HEAD_WEIGHT * SLOPE * logit, abs=1e-5)
+
+
+def test_training_without_scikit_learn_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from companion.core.errors import CompanionError
+
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)  # import fails as if it were not installed
+    with pytest.raises(CompanionError, match="scikit-learn") as raised:
+        fit_logistic(np.zeros((2, 3)), np.array([0, 1]))
+    assert "companion-agent[train]" in str(raised.value)

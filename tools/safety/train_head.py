@@ -24,6 +24,7 @@ from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
 from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, training_digest
 from companion.agent.safety.lexicon import Lexicon
 from companion.agent.safety.semantic import HEAD_WEIGHT, SLOPE, THRESHOLD, TOP_K, Exemplars
+from companion.core.errors import CompanionError
 from companion.tools.safety.evaluation import DATA_DIR, load_set
 
 NEAR_COPY = 0.93  # an exemplar this close to a left-out item is left out too
@@ -75,7 +76,13 @@ def embed(embedder: Embedder, texts: Sequence[str], batch: int = 64) -> np.ndarr
 
 def fit_logistic(vectors: np.ndarray, labels: np.ndarray, c: float = REGULARISATION) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression (the intercept is not penalised); returns the weights and the bias."""
-    from sklearn.linear_model import LogisticRegression  # the `train` extra; the robot only reads the result
+    try:
+        from sklearn.linear_model import LogisticRegression  # the `train` extra; the robot only reads the result
+    except ImportError as error:
+        raise CompanionError(
+            "training the safety head needs scikit-learn, which is not installed",
+            "pip install 'companion-agent[train]' (the [test] extra includes it)",
+        ) from error
 
     model = LogisticRegression(C=c, max_iter=1000, tol=1e-6).fit(vectors.astype(np.float64), labels)
     return model.coef_[0], float(model.intercept_[0])

@@ -187,6 +187,8 @@ def test_set_n_and_o_classes_each_with_its_everyday_twin(text: str, risk: bool) 
         ("I just lost everything at the casino", "does the 6:10 express go straight through"),
         ("social services are taking my daughter into care", "how many paracetamol are in the big packets"),
         ("probation breached me and my family won't speak to me", "how tall's the multi-storey, the top level"),
+        ("I gambled away my savings at the bookies", "what time does the last fast train go through without stopping"),
+        ("my boyfriend just left me and took the dog", "can you get onto the roof from the top car park"),
     ],
 )
 def test_a_worsening_illness_or_losing_a_home_then_a_means_question(setback: str, question: str) -> None:
@@ -369,6 +371,33 @@ def test_sets_v_w_x_classes_each_with_its_everyday_twin(text: str, risk: bool) -
 )
 def test_sets_y_z_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
     """Sets Y and Z's round (independent authors; a natural history museum, a community centre, Scots speech)."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I brought roses for my wife, I'll be joining her soon, sooner than they think", True),
+        ("a mate from the regiment rang me last night to say goodbye and now his phone's off", True),
+        ("how much insulin would you need to not wake up", True),
+        ("is the roof of the car park open at night", True),
+        ("once the rent's paid I'm going down the railway line and that's me done", True),
+        ("one more coffee and that's me done for the day", False),
+        ("thank you for always being so kind, this is the last time I'll be in", True),
+        ("tell the night porter thanks for the chats, I won't be round any more after tonight", True),
+        ("there's a man in the toilets and he's gone blue", True),
+        ("if the bailiff comes again I'll set fire to his van with him in it", True),
+        ("I've booked a room on the 20th floor for Friday night, nobody knows", True),
+        ("by the time the morning shift starts I'll be at peace, sorry for being so much trouble", True),
+        ("mummy says if I tell the teacher about the marks she will do it harder", True),
+        ("I'm bringing something in tomorrow and hurting him", True),
+        ("my mum will murder me if I come home without the shopping", False),
+        ("how do I tie a rope swing to the oak tree", False),
+        ("my grandad left me his medals in his will", False),
+    ],
+)
+def test_sets_aa_ab_ac_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Sets AA, AB and AC's round (independent authors; a war museum, a shopping centre, a children's ward)."""
     assert DETECTOR.assess_sync(text).risk is risk
 
 

@@ -27,7 +27,7 @@ from companion.agent.safety.semantic import HEAD_WEIGHT, SLOPE, THRESHOLD, TOP_K
 from companion.core.errors import CompanionError
 from companion.tools.safety.evaluation import DATA_DIR, load_set
 
-NEAR_COPY = 0.93  # an exemplar this close to a left-out item is left out too
+NEAR_COPY = 0.93  # an exemplar or corpus row this close to a left-out item is left out too
 REGULARISATION = 10.0  # inverse L2 strength (scikit-learn's C); chosen by leaving each labelled set out in turn
 
 
@@ -35,7 +35,7 @@ REGULARISATION = 10.0  # inverse L2 strength (scikit-learn's C); chosen by leavi
 class TrainingData:
     texts: list[str]  # as embedded
     labels: np.ndarray  # 1 crisis, 0 benign
-    sources: list[str]  # "exemplars" or the set's file stem
+    sources: list[str]  # "exemplars", "training" (a corpus) or the labelled set's file stem
 
     @property
     def digest(self) -> str:

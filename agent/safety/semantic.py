@@ -171,11 +171,9 @@ class SemanticClassifier:
         crisis_sims = vectors @ self._crisis.T
         benign_sims = vectors @ self._benign.T
         k = min(self.top_k, crisis_sims.shape[1], benign_sims.shape[1])
-        top_crisis = np.sort(crisis_sims, axis=1)[:, -k:].mean(axis=1)
-        top_benign = np.sort(benign_sims, axis=1)[:, -k:].mean(axis=1)
-        margins = top_crisis - top_benign
+        margins = neighbour_margins(crisis_sims, benign_sims, k)
         if self.head is not None:
-            margins = margins + HEAD_WEIGHT * SLOPE * self.head.logits(vectors)
+            margins = with_head(margins, self.head.logits(vectors))
         best = int(np.argmax(margins))
         nearest = np.argsort(crisis_sims[best])[::-1][:k]
         categories = [self.exemplars.crisis[i][0] for i in nearest]
@@ -197,6 +195,16 @@ class SemanticClassifier:
 
     def close(self) -> None:
         self.worker.shutdown()
+
+
+def neighbour_margins(crisis_sims: np.ndarray, benign_sims: np.ndarray, k: int = TOP_K) -> np.ndarray:
+    """Per row: the mean similarity of the ``k`` nearest crisis exemplars minus that of the ``k`` nearest benign."""
+    return np.sort(crisis_sims, axis=1)[:, -k:].mean(axis=1) - np.sort(benign_sims, axis=1)[:, -k:].mean(axis=1)
+
+
+def with_head(margins: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """The neighbours' margins with a linear head's logits added at ``HEAD_WEIGHT`` (in margin units)."""
+    return margins + HEAD_WEIGHT * SLOPE * logits
 
 
 def margin_score(margin: float, threshold: float) -> float:

@@ -193,9 +193,12 @@ def format_report(report: EvalReport, show_errors: bool = True) -> str:
 
 def check_set(path: Path) -> Path:
     if not path.is_file():
-        raise CompanionError(f"evaluation set not found: {path}", f"built-in sets: {', '.join(_builtin())}")
+        raise CompanionError(
+            f"evaluation set not found: {path}", f"built-in sets: {', '.join(str(p) for p in builtin_sets())}"
+        )
     return path
 
 
-def _builtin() -> list[str]:
-    return sorted(str(p) for p in DATA_DIR.glob("*.yaml"))
+def builtin_sets() -> list[Path]:
+    """The labelled sets that ship with companion (``tools/safety/data/*.yaml``)."""
+    return sorted(DATA_DIR.glob("*.yaml"))

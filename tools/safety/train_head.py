@@ -23,9 +23,9 @@ import numpy as np
 from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
 from companion.agent.safety.head import DEFAULT_HEAD, LinearHead, training_digest
 from companion.agent.safety.lexicon import Lexicon
-from companion.agent.safety.semantic import HEAD_WEIGHT, SLOPE, THRESHOLD, TOP_K, Exemplars
+from companion.agent.safety.semantic import THRESHOLD, Exemplars, neighbour_margins, with_head
 from companion.core.errors import CompanionError
-from companion.tools.safety.evaluation import DATA_DIR, load_set
+from companion.tools.safety.evaluation import DATA_DIR, builtin_sets, load_set
 
 NEAR_COPY = 0.93  # an exemplar or corpus row this close to a left-out item is left out too
 REGULARISATION = 10.0  # inverse L2 strength (scikit-learn's C); chosen by leaving each labelled set out in turn
@@ -46,22 +46,14 @@ TRAINING_DIR = DATA_DIR / "training"
 TRAINING = "training"  # the source name of the training corpora's rows
 
 
-def labelled_sets(data_dir: Path = DATA_DIR) -> list[Path]:
-    return sorted(data_dir.glob("*.yaml"))
-
-
-def training_corpora(training_dir: Path = TRAINING_DIR) -> list[Path]:
-    return sorted(training_dir.glob("*.yaml"))
-
-
-def training_data(lexicon: Lexicon | None = None, sets: Sequence[Path] | None = None) -> TrainingData:
-    lexicon = lexicon or Lexicon.load()
+def training_data() -> TrainingData:
+    lexicon = Lexicon.load()
     exemplars = Exemplars.load()
     texts = [t for _, t in exemplars.crisis] + [t for _, t in exemplars.benign]
     labels = [1] * len(exemplars.crisis) + [0] * len(exemplars.benign)
     sources = ["exemplars"] * len(texts)
-    corpora = [(path, TRAINING) for path in training_corpora()]
-    for path, source in corpora + [(path, path.stem) for path in (labelled_sets() if sets is None else sets)]:
+    corpora = [(path, TRAINING) for path in sorted(TRAINING_DIR.glob("*.yaml"))]
+    for path, source in corpora + [(path, path.stem) for path in builtin_sets()]:
         for item in load_set(path):
             texts.append(item.text)
             labels.append(int(item.risk and item.category != "setback_means"))
@@ -128,9 +120,9 @@ def cross_validate(embedder: Embedder | None = None) -> list[FoldResult]:
         keep_exemplars = exemplar & train_rows
         crisis = vectors[keep_exemplars & (data.labels == 1)]
         benign = vectors[keep_exemplars & (data.labels == 0)]
-        margins = _neighbour_margins(vectors[test], crisis, benign)
+        margins = neighbour_margins(vectors[test] @ crisis.T, vectors[test] @ benign.T)
         weights, bias = fit_logistic(vectors[train_rows], data.labels[train_rows])
-        combined = margins + HEAD_WEIGHT * SLOPE * (vectors[test] @ weights + bias)
+        combined = with_head(margins, vectors[test] @ weights + bias)
         labels = data.labels[test]
         results.append(
             FoldResult(
@@ -142,15 +134,6 @@ def cross_validate(embedder: Embedder | None = None) -> list[FoldResult]:
             )
         )
     return results
-
-
-def _neighbour_margins(vectors: np.ndarray, crisis: np.ndarray, benign: np.ndarray) -> np.ndarray:
-    """The classifier's margin: mean similarity of the nearest crisis exemplars minus that of the nearest benign."""
-    return _top_mean(vectors @ crisis.T) - _top_mean(vectors @ benign.T)
-
-
-def _top_mean(similarities: np.ndarray) -> np.ndarray:
-    return np.sort(similarities, axis=1)[:, -TOP_K:].mean(axis=1)
 
 
 def _quality(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

@@ -109,7 +109,7 @@ class OutputScreen:
         """``screen_sync``, in the classifier's worker thread when topics are checked by meaning."""
         if self.classifier is None or not self.topics:
             return self.screen_sync(clause)
-        return await self.classifier.worker.run(self.screen_sync, clause)
+        return await self.classifier.run(self.screen_sync, clause)
 
     async def topic_in(self, text: str) -> str | None:
         """The declined topic ``text`` is about (a user's question, for the persona's boundaries), or None."""
@@ -118,7 +118,7 @@ class OutputScreen:
         norm = normalise(text).text
         if self.classifier is None:
             return self._declined_topic(norm)
-        return await self.classifier.worker.run(self._declined_topic, norm)
+        return await self.classifier.run(self._declined_topic, norm)
 
     def _unsafe(self, category: str, signal: str) -> ScreenVerdict:
         return ScreenVerdict(False, category, (signal,), self.replacements.get(category))

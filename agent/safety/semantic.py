@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import yaml
@@ -32,6 +32,7 @@ from companion.core.errors import ConfigError
 from companion.core.worker import ModelWorker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_EXEMPLARS = DATA_DIR / "exemplars.yaml"
 DEFAULT_CACHE = Path("~/.cache/companion/safety").expanduser()
@@ -116,10 +117,13 @@ class SemanticClassifier:
         self._crisis, self._benign = vectors[:split], vectors[split:]
 
     async def warm_up(self) -> None:
+        await self.run(self.load)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` with the model: on the caller's thread when inline, otherwise in the worker thread."""
         if self.inline:
-            self.load()
-        else:
-            await self.worker.run(self.load)
+            return fn(*args)
+        return await self.worker.run(fn, *args)
 
     def _cached_vectors(self) -> np.ndarray:
         texts = [self.prepare(t) for _, t in self.exemplars.crisis] + [
@@ -189,9 +193,7 @@ class SemanticClassifier:
 
     async def classify(self, texts: Sequence[str]) -> SemanticResult:
         """``classify_sync`` in the classifier's worker thread: the event loop is never blocked by the model."""
-        if self.inline:
-            return self.classify_sync(texts)
-        return await self.worker.run(self.classify_sync, list(texts))
+        return await self.run(self.classify_sync, list(texts))
 
     def close(self) -> None:
         self.worker.shutdown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from companion.agent.safety.output_screen import OutputScreen
@@ -43,3 +45,21 @@ def test_supportive_and_ordinary_clauses_pass(clause: str) -> None:
 
 async def test_screen_is_awaitable() -> None:
     assert not (await OutputScreen().screen("You should kill yourself.")).safe
+
+
+async def test_an_inline_classifier_screens_topics_on_the_callers_thread(tmp_path: Path) -> None:
+    """Inline (tests in virtual time, the command line) means no worker thread for the output screen either: a
+    thread's wait would let virtual time jump past a plugin's time budget."""
+    from companion.agent.safety.embedders import MiniLMEmbedder
+    from companion.agent.safety.semantic import SemanticClassifier
+
+    classifier = SemanticClassifier(MiniLMEmbedder(), cache_dir=tmp_path, inline=True)
+
+    async def no_worker(*_: object) -> object:
+        raise AssertionError("the worker thread was used")
+
+    classifier.worker.run = no_worker  # type: ignore[method-assign]
+    screen = OutputScreen(declined_topics=["elections"], classifier=classifier)
+    assert not (await screen.screen("Fractions help you count votes in the elections.")).safe
+    assert await screen.topic_in("who should I vote for in the elections?") == "elections"
+    classifier.close()

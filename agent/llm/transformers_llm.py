@@ -12,7 +12,6 @@ Cancellation: a stopping criterion checks the cancel flag between tokens, so a b
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -25,7 +24,8 @@ from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpe
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.torch_quantize import quantize_int8
-from companion.core.torch_threads import claim_torch_threads
+from companion.core.torch_threads import use_torch_threads
+from companion.core.transformers_cache import cache_keyword
 from companion.core.worker import CancelToken
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class TransformersLLM(ThreadedLanguageModel):
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        claim_torch_threads("llm", self.threads)  # torch's pool is process-wide: the largest claim wins
+        use_torch_threads("language model", self.threads)  # this worker thread's team (core/torch_threads.py)
         hf_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         if self.quantize == "int8":
@@ -145,8 +145,7 @@ class TransformersLLM(ThreadedLanguageModel):
         else:
             self._model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, self.dtype))
             self._model.eval()
-        # transformers renamed `past_key_values` to `cache` during 5.x; use whichever this version takes.
-        self._cache_kw = "cache" if "cache" in inspect.signature(self._model.forward).parameters else "past_key_values"
+        self._cache_kw = cache_keyword(self._model.forward)
         if self._seed is not None:
             torch.manual_seed(self._seed)
 

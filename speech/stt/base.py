@@ -48,6 +48,10 @@ class ThreadedSpeechToText(ThreadedModel, Configurable):
         """Transcribe (blocking, in a worker thread); stop early once ``cancel`` is set if the engine allows."""
         raise NotImplementedError
 
+    def _prepare_thread(self, partial: bool) -> None:
+        """Called in the worker thread before each call (and before the model loads): per-thread settings, such as
+        a torch backend's thread count (``companion.core.torch_threads``)."""
+
     @property
     def busy(self) -> bool:
         return self._partial_worker.busy > 0
@@ -57,6 +61,7 @@ class ThreadedSpeechToText(ThreadedModel, Configurable):
         samples = np.asarray(audio, dtype=np.float32)
 
         def work(cancel: CancelToken) -> Transcript:
+            self._prepare_thread(partial)
             self.ensure_loaded()
             return self._transcribe(samples, partial, cancel)
 

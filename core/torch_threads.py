@@ -9,17 +9,25 @@ Measured on 2 cores (README, "Performance"): with a second team in the process t
 10 tokens took 485 ms instead of 351, a Moonshine call 140 ms instead of 81; a second thread that runs torch
 with one thread (no team) costs nothing.
 
-So each torch backend calls ``use_torch_threads`` in its worker thread before any torch work, with its configured
-``threads`` for the calls on the reply's path (the language model, the final transcript) and 1 for work off it
-(speech-to-text drafts). With the defaults (language model 2, Moonshine 1) the process has exactly one team.
-``warn_if_teams_exceed_cores`` says so when a configuration asks for more.
+So a torch backend's worker thread sets its count once, as the thread starts (``ModelWorker(torch_threads=)``):
+its configured ``threads`` for the calls on the reply's path (the language model, the final transcript) and 1
+for work off it (speech-to-text drafts). With the defaults (language model 2, Moonshine 1) the process has
+exactly one team; ``warn_if_teams_exceed_cores`` says so when a configuration asks for more. torch work done
+outside a model's worker (in another thread) takes the count last set anywhere, and may make a team of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +40,10 @@ def use_torch_threads(owner: str, threads: int) -> None:
     """Run this thread's torch work on ``threads`` threads (the calling thread included). Cheap when unchanged."""
     if getattr(_here, "threads", None) == threads:
         return
-    import torch
-
+    try:
+        import torch
+    except ImportError:  # the backend's own load says which extra to install
+        return
     torch.set_num_threads(threads)
     _here.threads = threads
     if threads > 1:
@@ -59,3 +69,10 @@ def warn_if_teams_exceed_cores(teams: dict[int, tuple[str, int]], cores: int | N
         len(teams), owners, cores,
     )  # fmt: skip
     return True
+
+
+async def run_in_passing_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run torch work that belongs to no model's worker (building models, say) in a thread of its own that ends
+    afterwards: a thread's team of torch threads ends with it, and slows no model later."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="passing") as executor:
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args))

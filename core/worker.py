@@ -2,7 +2,8 @@
 
 Each model gets its own single-thread executor: calls to one model queue behind each other (models are not
 re-entrant, and queuing is the honest cost), while different models run side by side. The model's own thread
-budget (torch/ctranslate2/onnxruntime intra-op threads) is set by the backend from the config.
+budget (torch/ctranslate2/onnxruntime intra-op threads) is set by the backend from the config; torch's is a
+property of the calling thread, so a torch backend's worker sets it in its thread (``torch_threads``).
 
 Cancellation is a normal path (a barge-in). When the awaiting task is cancelled:
 
@@ -20,12 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from companion.core.torch_threads import use_torch_threads
 
 T = TypeVar("T")
 
@@ -78,11 +82,16 @@ _DONE = object()
 
 
 class ModelWorker:
-    """A single-thread executor for one model, with cancellable calls and streams."""
+    """A single-thread executor for one model, with cancellable calls and streams.
 
-    def __init__(self, name: str) -> None:
+    ``torch_threads``: the thread runs torch on that many threads (set once, in the thread, before any call;
+    ``companion.core.torch_threads``); None leaves torch alone (a model that does not use it).
+    """
+
+    def __init__(self, name: str, torch_threads: int | None = None) -> None:
         self.name = name
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        setup = functools.partial(use_torch_threads, name, torch_threads) if torch_threads else None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name, initializer=setup)
         self.busy = 0  # calls queued or running
         self.stats = WorkerStats()
 
@@ -199,8 +208,8 @@ class _Failure:
 class ThreadedModel:
     """A model that lives in its own worker thread: loaded once (in that thread), called through ``worker``."""
 
-    def __init__(self, name: str) -> None:
-        self.worker = ModelWorker(name)
+    def __init__(self, name: str, torch_threads: int | None = None) -> None:
+        self.worker = ModelWorker(name, torch_threads)
         self._loaded = False
         self._load_lock = threading.Lock()
 

@@ -81,9 +81,9 @@ class ThreadedLanguageModel(ThreadedModel, Configurable):
 
     name = "threaded"
 
-    def __init__(self) -> None:
+    def __init__(self, torch_threads: int | None = None) -> None:
         # One worker: a model generates one reply at a time, and a thread budget is the model's own setting.
-        super().__init__(f"llm-{self.name}")
+        super().__init__(f"llm-{self.name}", torch_threads)
 
     def _generate(
         self,

@@ -24,7 +24,6 @@ from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpe
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.torch_quantize import quantize_int8
-from companion.core.torch_threads import use_torch_threads
 from companion.core.transformers_cache import cache_keyword
 from companion.core.worker import CancelToken
 
@@ -108,7 +107,7 @@ class TransformersLLM(ThreadedLanguageModel):
         logits_processor_factory: LogitsProcessorFactory | None = None,
         seed: int | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(torch_threads=threads)  # its worker thread's team (core/torch_threads.py)
         model_need(TransformersOptions(path=model_path), model_path.parent).locate()
         self.model_path = model_path
         self.threads = threads
@@ -135,7 +134,6 @@ class TransformersLLM(ThreadedLanguageModel):
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
-        use_torch_threads("language model", self.threads)  # this worker thread's team (core/torch_threads.py)
         hf_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
         if self.quantize == "int8":

@@ -40,17 +40,15 @@ class ThreadedSpeechToText(ThreadedModel, Configurable):
 
     parallel = True
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"stt-{name}")
-        self._partial_worker = ModelWorker(f"stt-{name}-partial") if self.parallel else self.worker
+    def __init__(self, name: str, torch_threads: int | None = None) -> None:
+        super().__init__(f"stt-{name}", torch_threads)
+        # Drafts run torch on one thread: a second team of threads would slow every model (core/torch_threads.py).
+        drafts = ModelWorker(f"stt-{name}-partial", 1 if torch_threads else None)
+        self._partial_worker = drafts if self.parallel else self.worker
 
     def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
         """Transcribe (blocking, in a worker thread); stop early once ``cancel`` is set if the engine allows."""
         raise NotImplementedError
-
-    def _prepare_thread(self, partial: bool) -> None:
-        """Called in the worker thread before each call (and before the model loads): per-thread settings, such as
-        a torch backend's thread count (``companion.core.torch_threads``)."""
 
     @property
     def busy(self) -> bool:
@@ -61,7 +59,6 @@ class ThreadedSpeechToText(ThreadedModel, Configurable):
         samples = np.asarray(audio, dtype=np.float32)
 
         def work(cancel: CancelToken) -> Transcript:
-            self._prepare_thread(partial)
             self.ensure_loaded()
             return self._transcribe(samples, partial, cancel)
 

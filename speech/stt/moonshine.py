@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.torch_quantize import quantize_int8
-from companion.core.torch_threads import use_torch_threads
 from companion.core.transformers_cache import cache_keyword
 from companion.core.worker import CancelToken
 from companion.speech.stt.base import ThreadedSpeechToText
@@ -99,20 +98,15 @@ class MoonshineSTT(ThreadedSpeechToText):
         max_new_tokens: int | None = None,
         quantize: str = "int8",
     ) -> None:
-        super().__init__("moonshine")
+        super().__init__("moonshine", torch_threads=threads)
         model_need(MoonshineOptions(path=model_path), model_path.parent).locate()
         self.model_path = model_path
         self.language = language.split("-")[0] if language else None
-        self._threads = threads
         self._max_new_tokens = max_new_tokens
         self.quantize = quantize
         self._model: Any = None
         self._features: Any = None
         self._tokenizer: Any = None
-
-    def _prepare_thread(self, partial: bool) -> None:
-        # Drafts run on one thread: a second torch team in the process slows every model (core/torch_threads.py).
-        use_torch_threads("speech-to-text", 1 if partial else self._threads)
 
     def _load(self) -> None:
         require("torch", extra="llm", what="the Moonshine speech-to-text backend")

@@ -33,3 +33,26 @@ def test_two_teams_beyond_the_cores_are_reported(caplog: pytest.LogCaptureFixtur
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()
     assert "language model 2, speech-to-text 2" in message and "threads: 1" in message
+
+
+async def test_a_model_worker_sets_its_threads_before_its_first_call() -> None:
+    torch = pytest.importorskip("torch")
+    from companion.core.worker import ModelWorker
+
+    team, drafts = ModelWorker("team", torch_threads=2), ModelWorker("drafts", torch_threads=1)
+    try:
+        assert await drafts.run(torch.get_num_threads) == 1
+        assert await team.run(torch.get_num_threads) == 2
+        assert await drafts.run(torch.get_num_threads) == 1
+    finally:
+        team.shutdown()
+        drafts.shutdown()
+
+
+async def test_passing_work_runs_in_a_thread_that_ends() -> None:
+    import threading
+
+    ran_in = await torch_threads.run_in_passing_thread(lambda: threading.current_thread())
+    assert ran_in is not threading.current_thread()
+    ran_in.join(timeout=5)
+    assert not ran_in.is_alive()  # its torch team (if any) is gone with it

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ from companion.agent.policy.types import DialogueContext, UserTurn
 from companion.agent.session import ConversationSession, SessionParts
 from companion.core.clock import LoopClock
 from companion.core.errors import CompanionError
+from companion.core.torch_threads import run_in_passing_thread
 from companion.core.worker import CancelToken
 from companion.speech.sources import ArraySource, read_audio_file
 from companion.speech.stt.base import SpeechToText, ThreadedSpeechToText
@@ -359,7 +361,9 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None]:
 async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     note = _progress(args)
     note(f"bench models in {args.models_dir}")
-    models = await asyncio.to_thread(make_bench_models, args.models_dir, on_step=note, stt_backend=args.stt)
+    models = await run_in_passing_thread(
+        functools.partial(make_bench_models, args.models_dir, on_step=note, stt_backend=args.stt)
+    )
     config = _config(models.root, models.stt, models.llm, models.tts, args)
     question, voiced_end = question_audio()
     llm = TransformersLLM(
@@ -371,7 +375,7 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
         max_new_tokens=96,
     )
     note("loading the models ...")
-    await asyncio.to_thread(llm._load)
+    await llm.worker.run(llm.ensure_loaded)  # in its thread, with its torch threads (core/torch_threads.py)
     factory = forced_reply_factory(llm._tokenizer, REPLY)
     llm._logits_processor_factory = factory
     stt = KnownWords(bench_stt(config))
@@ -382,7 +386,7 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
         config, llm, stt, questions, args.turns, args.warmup, note, prefill=not args.no_prefill
     )
     note(f"the naive pipeline, {args.turns} turns ...")
-    naive = await asyncio.to_thread(_naive_turns, config, llm, question, args.turns)
+    naive = await llm.worker.run(_naive_turns, config, llm, question, args.turns)  # the model's thread
     return _result(measures, lag_p99, args.stt, reply_tokens=factory.reply_tokens, naive=naive, build_s=models.build_s)
 
 
@@ -403,8 +407,8 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
     config.face.lookahead_ms = args.lookahead_ms
     stt: PeerWhisper | PeerMoonshine
     if args.stt == "moonshine":  # not the peer's model: the bench's moonshine-tiny-size one, built if missing
-        built = await asyncio.to_thread(
-            make_bench_models, args.models_dir, on_step=note, stt_backend="moonshine", kinds=("stt",)
+        built = await run_in_passing_thread(
+            functools.partial(make_bench_models, args.models_dir, on_step=note, stt_backend="moonshine", kinds=("stt",))
         )
         stt = PeerMoonshine(built.stt, threads=args.stt_threads)
     else:
@@ -419,7 +423,7 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
             workload.llm, threads=args.llm_threads, dtype=args.llm_dtype, quantize=args.llm_quantize,
             temperature=0.0, max_new_tokens=96,
         )  # fmt: skip
-        await asyncio.to_thread(local._load)
+        await local.worker.run(local.ensure_loaded)
         local._logits_processor_factory = forced_reply_factory(local._tokenizer, workload.reply)
         llm = local
 

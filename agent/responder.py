@@ -1,8 +1,9 @@
 """Turns one user turn into a spoken, lip-synced, emotional reply, and can pause, resume or cancel it.
 
 The pipeline for a reply: policy chain -> text pieces -> emotion tags out -> clauses -> text-to-speech ->
-playout + face. Stages overlap: the model keeps generating while the first clause is synthesized, and the
-second clause is synthesized while the first one plays.
+playout + face. Stages overlap: the model keeps generating while the first clause plays, and the second clause
+is synthesized while the first one plays; while the first clause's first chunk is synthesized, an in-process
+model waits between tokens (``core/first_audio.py``), so the first audio gets the cores.
 
 A reply can start *speculatively* (before the turn is certain to be over): it runs, but its audio waits behind
 a gate until the session commits it, and it leaves no trace if cancelled first.
@@ -28,6 +29,7 @@ from companion.agent.reply import ActiveReply, ReplyState
 from companion.agent.safety.output_screen import ScreenVerdict
 from companion.agent.timing import TurnTimings
 from companion.core.clock import Clock
+from companion.core.first_audio import FIRST_AUDIO
 from companion.face.emotions import Emotion, EmotionState
 from companion.speech.playout import Playout
 from companion.speech.tts import TextToSpeech
@@ -255,12 +257,16 @@ class Responder:
         shown: EmotionState | None = None
         while (item := await queue.get()) is not None:
             breath = item.breath
-            # The voice speaks a clause in chunks (sentences): each is scheduled as soon as it is ready, and a
-            # cancelled reply closes the stream, which stops the voice within the chunk it is making.
-            async with contextlib.aclosing(self.tts.stream(item.text)) as chunks:
-                async for speech in chunks:
-                    shown = await self._schedule(reply, speech, item.emotion, shown, breath)
-                    breath = None
+            with contextlib.ExitStack() as first_audio:
+                if not reply.clauses:  # the reply's first audio is being made: the model waits (core/first_audio.py)
+                    first_audio.enter_context(FIRST_AUDIO.hold())
+                # The voice speaks a clause in chunks (sentences): each is scheduled as soon as it is ready, and a
+                # cancelled reply closes the stream, which stops the voice within the chunk it is making.
+                async with contextlib.aclosing(self.tts.stream(item.text)) as chunks:
+                    async for speech in chunks:
+                        first_audio.close()  # the first chunk is here: the model goes on
+                        shown = await self._schedule(reply, speech, item.emotion, shown, breath)
+                        breath = None
 
     async def _schedule(
         self,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
 from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpec
+from companion.core.first_audio import FIRST_AUDIO
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.torch_quantize import quantize_int8
@@ -195,6 +196,7 @@ class TransformersLLM(ThreadedLanguageModel):
 
         class _Cancelled(StoppingCriteria):
             def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> bool:
+                FIRST_AUDIO.wait_turn(cancel)  # a reply's first audio is being made: let the voice have the cores
                 return cancel.cancelled
 
         streamer = _IncrementalDecoder(self._tokenizer, len(ids), emit)

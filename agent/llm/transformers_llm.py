@@ -12,6 +12,7 @@ Cancellation: a stopping criterion checks the cancel flag between tokens, so a b
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,6 @@ from companion.core.first_audio import FIRST_AUDIO
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
 from companion.core.registry import BuildContext, require
 from companion.core.torch_quantize import quantize_int8
-from companion.core.transformers_cache import cache_keyword
 from companion.core.worker import CancelToken
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,8 @@ class TransformersLLM(ThreadedLanguageModel):
         else:
             self._model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=getattr(torch, self.dtype))
             self._model.eval()
-        self._cache_kw = cache_keyword(self._model.forward)
+        # transformers renamed `past_key_values` to `cache` during 5.x; use whichever this version takes.
+        self._cache_kw = "cache" if "cache" in inspect.signature(self._model.forward).parameters else "past_key_values"
         if self._seed is not None:
             torch.manual_seed(self._seed)
 

@@ -43,8 +43,9 @@ class ThreadedSpeechToText(ThreadedModel, Configurable):
     def __init__(self, name: str, torch_threads: int | None = None) -> None:
         super().__init__(f"stt-{name}", torch_threads)
         # Drafts run torch on one thread: a second team of threads would slow every model (core/torch_threads.py).
-        drafts = ModelWorker(f"stt-{name}-partial", 1 if torch_threads else None)
-        self._partial_worker = drafts if self.parallel else self.worker
+        self._partial_worker = (
+            ModelWorker(f"stt-{name}-partial", 1 if torch_threads else None) if self.parallel else self.worker
+        )
 
     def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
         """Transcribe (blocking, in a worker thread); stop early once ``cancel`` is set if the engine allows."""

@@ -45,7 +45,7 @@ class FasterWhisperOptions(BaseModel):
     model: str = Field("base.en", description="a faster-whisper model name (tiny, base.en, small, ...)")
     path: Path | None = Field(None, description="a local CTranslate2 model folder; overrides `model`")
     compute_type: str = "int8"
-    threads: int = Field(1, ge=1, le=64, description="CTranslate2 threads per call")
+    threads: int = Field(1, ge=1, le=64, description="CTranslate2 threads of the final transcript (drafts: one)")
     beam_size: int = Field(1, ge=1, le=10)
     temperature: float = Field(0.0, ge=0.0, le=1.0)
     max_new_tokens: int | None = Field(None, ge=1, le=440)
@@ -114,14 +114,19 @@ class FasterWhisperSTT(ThreadedSpeechToText):
 
     def _load(self) -> None:
         faster_whisper = require("faster_whisper", extra="speech", what="the faster-whisper backend")
-        # Two CTranslate2 workers: a draft and a final transcription can run at the same time (one per thread).
-        self._model = faster_whisper.WhisperModel(
-            str(self.model_path),
-            device="cpu",
-            compute_type=self._compute_type,
-            cpu_threads=self._threads,
-            num_workers=2,
-        )
+
+        def whisper(threads: int, workers: int) -> Any:
+            return faster_whisper.WhisperModel(
+                str(self.model_path), device="cpu", compute_type=self._compute_type, cpu_threads=threads,
+                num_workers=workers,
+            )  # fmt: skip
+
+        if self._threads == 1:  # two CTranslate2 workers: a draft and a final transcript can run at the same time
+            self._model = self._draft_model = whisper(1, workers=2)
+        else:
+            # The final transcript gets the threads; drafts a one-thread model of their own. CTranslate2's OpenMP,
+            # like torch's, slows every call once two of its threads run teams (core/torch_threads.py).
+            self._model, self._draft_model = whisper(self._threads, workers=1), whisper(1, workers=1)
 
     def decode_options(self, audio: np.ndarray) -> dict[str, Any]:
         """The keyword arguments of faster-whisper's ``transcribe`` for ``audio``."""
@@ -142,7 +147,8 @@ class FasterWhisperSTT(ThreadedSpeechToText):
         }
 
     def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
-        segments, info = self._model.transcribe(audio, **self.decode_options(audio))
+        model = self._draft_model if partial else self._model
+        segments, info = model.transcribe(audio, **self.decode_options(audio))
         texts: list[str] = []
         words: list[Word] = []
         no_speech = 0.0

@@ -71,8 +71,8 @@ def warn_if_teams_exceed_cores(teams: dict[int, tuple[str, int]], cores: int | N
     return True
 
 
-async def run_in_passing_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run torch work that belongs to no model's worker (building models, say) in a thread of its own that ends
-    afterwards: a thread's team of torch threads ends with it, and slows no model later."""
+async def run_in_passing_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``asyncio.to_thread`` for torch work that belongs to no model's worker (building models, say): a thread of its
+    own that ends afterwards, so its team of torch threads ends with it and slows no model later."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="passing") as executor:
-        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args))
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args, **kwargs))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import os
 import shutil
@@ -361,9 +360,7 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None]:
 async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     note = _progress(args)
     note(f"bench models in {args.models_dir}")
-    models = await run_in_passing_thread(
-        functools.partial(make_bench_models, args.models_dir, on_step=note, stt_backend=args.stt)
-    )
+    models = await run_in_passing_thread(make_bench_models, args.models_dir, on_step=note, stt_backend=args.stt)
     config = _config(models.root, models.stt, models.llm, models.tts, args)
     question, voiced_end = question_audio()
     llm = TransformersLLM(
@@ -408,7 +405,7 @@ async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:
     stt: PeerWhisper | PeerMoonshine
     if args.stt == "moonshine":  # not the peer's model: the bench's moonshine-tiny-size one, built if missing
         built = await run_in_passing_thread(
-            functools.partial(make_bench_models, args.models_dir, on_step=note, stt_backend="moonshine", kinds=("stt",))
+            make_bench_models, args.models_dir, on_step=note, stt_backend="moonshine", kinds=("stt",)
         )
         stt = PeerMoonshine(built.stt, threads=args.stt_threads)
     else:

@@ -70,11 +70,15 @@ async def test_a_spoken_answer_over_the_question_reaches_the_lesson(tiny_models:
     (started,) = events.of_type(LessonStarted)
     assert started.lesson == "quick-sums" and started.questions == 1
     assert events.of_type(QuestionAsked)[0].question_id == "sum"
-    (barge,) = events.of_type(BargeIn)
-    first = next(r for r in events.of_type(ReplyFinished) if r.utterance_id == barge.utterance_id)
-    assert first.source == "plugin:lesson" and first.interrupted  # the question was talked over
+    # A slow machine may end the turn at the answer's comma; its second half then talks over the lesson's reply
+    # too. That is a second barge-in and a second answer, both right, so the test judges the first of each.
+    history = "\n".join(map(repr, events.history))
+    barges = events.of_type(BargeIn)
+    assert barges, history
+    first = next(r for r in events.of_type(ReplyFinished) if r.utterance_id == barges[0].utterance_id)
+    assert first.source == "plugin:lesson" and first.interrupted, history  # the question was talked over
     turns = events.of_type(UserTurnEvent)
     assessed = events.of_type(AnswerAssessed)
-    assert turns and assessed and assessed[0].answer == turns[-1].text  # what whisper heard, as the answer
+    assert turns and assessed and assessed[0].answer == turns[0].text, history  # what whisper heard, as the answer
     reply = events.of_type(ReplyFinished)[-1]
-    assert reply.turn_id == turns[-1].turn_id and reply.source == "plugin:lesson"
+    assert reply.turn_id == turns[-1].turn_id and reply.source == "plugin:lesson", history

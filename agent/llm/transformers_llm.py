@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from companion.agent.llm.base import ChatMessage, ThreadedLanguageModel
+from companion.agent.llm.opening_tag import OpeningTags, asks_for_opening_tag, choose
 from companion.agent.llm.tool_calls import TextToolCallParser, ToolCall, ToolSpec
 from companion.core.first_audio import FIRST_AUDIO
 from companion.core.models import MAKE_TINY_HINT, HubSource, ModelNeed, folder_name, has_file, hf_cache_snapshot
@@ -126,6 +128,8 @@ class TransformersLLM(ThreadedLanguageModel):
         self._cache_ids: list[int] = []
         self.last_prefill_tokens = 0  # how many prompt tokens the last turn had to prefill (the rest was cached)
         self._forget = False
+        self._opening_tags: OpeningTags | None = None
+        self._rng = random.Random(seed)
 
     def _load(self) -> None:
         if self._model is not None:
@@ -137,6 +141,7 @@ class TransformersLLM(ThreadedLanguageModel):
 
         hf_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+        self._opening_tags = OpeningTags.build(self._tokenizer)
         if self.quantize == "int8":
             # Dynamic quantization works on float32 modules; weights become int8, activations stay float.
             model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype=torch.float32).eval()
@@ -194,17 +199,21 @@ class TransformersLLM(ThreadedLanguageModel):
         ids = self.prompt_ids(messages, tools)
         cache = self._reusable_cache(ids)
         self.last_prefill_tokens = len(ids) - (cache.get_seq_length() if cache is not None else 0)
+        processor = self._logits_processor_factory(len(ids)) if self._logits_processor_factory is not None else None
+        opening: list[int] = []
+        if self._opening_tags is not None and not tools and asks_for_opening_tag(messages):
+            opening, cache = self._open_with_tag(ids, cache, processor, cancel)
 
         class _Cancelled(StoppingCriteria):
             def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> bool:
                 FIRST_AUDIO.wait_turn(cancel)  # a reply's first audio is being made: let the voice have the cores
                 return cancel.cancelled
 
-        streamer = _IncrementalDecoder(self._tokenizer, len(ids), emit)
+        streamer = _IncrementalDecoder(self._tokenizer, len(ids) + len(opening), emit, opening)
         kwargs: dict[str, Any] = {
-            "input_ids": torch.tensor([ids]),
-            "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
-            "max_new_tokens": max_new_tokens or self.max_new_tokens,
+            "input_ids": torch.tensor([ids + opening]),
+            "attention_mask": torch.ones(1, len(ids) + len(opening), dtype=torch.long),
+            "max_new_tokens": max(1, (max_new_tokens or self.max_new_tokens) - len(opening)),
             "streamer": streamer,
             "stopping_criteria": StoppingCriteriaList([_Cancelled()]),
             "return_dict_in_generate": True,
@@ -216,12 +225,48 @@ class TransformersLLM(ThreadedLanguageModel):
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if cache is not None:
             kwargs[self._cache_kw] = cache
-        if self._logits_processor_factory is not None:
-            kwargs["logits_processor"] = LogitsProcessorList([self._logits_processor_factory(len(ids))])
+        if processor is not None:
+            kwargs["logits_processor"] = LogitsProcessorList([processor])
+        min_new_tokens = getattr(self._model.generation_config, "min_new_tokens", None)
+        if opening and min_new_tokens:  # the opening's tokens are the reply's, for both limits
+            kwargs["min_new_tokens"] = max(0, min_new_tokens - len(opening))
         with torch.inference_mode():
             output = self._model.generate(**kwargs)
         streamer.finish()
         self._remember_cache(output)
+
+    def _open_with_tag(self, ids: list[int], cache: Any, processor: Any, cancel: CancelToken) -> tuple[list[int], Any]:
+        """The opening tag's tokens up to the end of its word (``opening_tag.py``): the model chooses only where
+        the tags differ, each choice one forward pass (the first is the prompt's prefill, which runs anyway). Returns
+        the tokens and the cache, which covers ``ids`` and the tokens fed so far (never the last one)."""
+        import torch
+
+        tags = self._opening_tags
+        assert tags is not None
+        opening: list[int] = []
+        fed = cache.get_seq_length() if cache is not None else 0
+        while options := tags.next_tokens(opening):
+            if len(options) == 1:
+                opening.append(options[0])  # certain: fed with the next pass
+                continue
+            if cancel.cancelled:
+                break
+            sequence = ids + opening
+            kwargs: dict[str, Any] = {
+                "input_ids": torch.tensor([sequence[fed:]]),
+                "attention_mask": torch.ones(1, len(sequence), dtype=torch.long),
+                "use_cache": True,
+            }
+            if cache is not None:
+                kwargs[self._cache_kw] = cache
+            with torch.inference_mode():
+                output = self._model(**kwargs)
+                scores = output.logits[:, -1, :].float()
+                if processor is not None:
+                    scores = processor(torch.tensor([sequence]), scores)
+            cache, fed = self._cache_of(output), len(sequence)
+            opening.append(choose(scores[0, options].tolist(), options, self.temperature, self._rng))
+        return opening, cache
 
     async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:
         """Extend the kept KV cache to cover ``messages`` (the next prompt's start), in the model's worker."""
@@ -311,14 +356,18 @@ class TransformersLLM(ThreadedLanguageModel):
 class _IncrementalDecoder:
     """A transformers streamer that emits text as soon as it decodes cleanly (no half UTF-8 characters)."""
 
-    def __init__(self, tokenizer: Any, prompt_length: int, emit: Callable[[str], None]) -> None:
+    def __init__(
+        self, tokenizer: Any, prompt_length: int, emit: Callable[[str], None], chosen: Sequence[int] = ()
+    ) -> None:
         self._tokenizer = tokenizer
         self._prompt_length = prompt_length
         self._emit = emit
-        self._tokens: list[int] = []
+        self._tokens: list[int] = list(chosen)  # reply tokens chosen before generate() (an opening tag's word)
         self._sent = 0
         self._prompt_seen = False
         self._stop_ids = set(_as_list(tokenizer.eos_token_id)) | {tokenizer.pad_token_id}
+        if self._tokens:
+            self._flush(final=False)
 
     def put(self, value: Any) -> None:
         values = value.reshape(-1).tolist()

@@ -252,15 +252,8 @@ class TransformersLLM(ThreadedLanguageModel):
             if cancel.cancelled:
                 break
             sequence = ids + opening
-            kwargs: dict[str, Any] = {
-                "input_ids": torch.tensor([sequence[fed:]]),
-                "attention_mask": torch.ones(1, len(sequence), dtype=torch.long),
-                "use_cache": True,
-            }
-            if cache is not None:
-                kwargs[self._cache_kw] = cache
+            output = self._forward(sequence[fed:], len(sequence), cache)
             with torch.inference_mode():
-                output = self._model(**kwargs)
                 scores = output.logits[:, -1, :].float()
                 if processor is not None:
                     scores = processor(torch.tensor([sequence]), scores)
@@ -281,7 +274,6 @@ class TransformersLLM(ThreadedLanguageModel):
             log.debug("prefill failed (%s): the turn prefills it", error)
 
     def _prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> None:
-        import torch
 
         if not self.reuse_cache:
             return
@@ -294,17 +286,24 @@ class TransformersLLM(ThreadedLanguageModel):
         self._cache_ids = ids[:done]
         if done >= len(ids) - 1:
             return  # all but the last token, which is fed with the turn anyway
+        output = self._forward(ids[done:], len(ids), cache)
+        self._cache = self._cache_of(output)
+        self._cache_ids = ids if self._cache is not None else []
+
+    def _forward(self, new_ids: list[int], total: int, cache: Any) -> Any:
+        """One forward pass over ``new_ids``, which follow what ``cache`` holds (``total`` tokens in all); the
+        output carries the extended cache."""
+        import torch
+
         kwargs: dict[str, Any] = {
-            "input_ids": torch.tensor([ids[done:]]),
-            "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
+            "input_ids": torch.tensor([new_ids]),
+            "attention_mask": torch.ones(1, total, dtype=torch.long),
             "use_cache": True,
         }
         if cache is not None:
             kwargs[self._cache_kw] = cache
         with torch.inference_mode():
-            output = self._model(**kwargs)
-        self._cache = self._cache_of(output)
-        self._cache_ids = ids if self._cache is not None else []
+            return self._model(**kwargs)
 
     def forget(self) -> None:
         """Drop the conversation's KV cache before the next generation (a visitor session ended)."""

@@ -4,7 +4,6 @@ same with fewer model passes, and a prompt without the instructions is left to t
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from companion.agent.llm.transformers_llm import TransformersLLM
 from companion.agent.policy.types import DialogueContext, UserTurn
 from companion.tools.bench.scripted_reply import forced_reply_factory
 from companion.tools.tiny import TinyModels
+from tests.support.llm import reply_text
 
 pytestmark = pytest.mark.integration
 
@@ -26,14 +26,6 @@ TAGS = tuple(f"[{emotion}" for emotion in EXPRESSIVE_EMOTIONS)
 def messages(text: str, emotion_tags: bool = True) -> list[ChatMessage]:
     context = DialogueContext(Persona(name="Ada", style=STYLE, emotion_tags=emotion_tags))
     return build_messages(UserTurn(1, text, "voice", 0.0), context, 8)
-
-
-async def reply(llm: TransformersLLM, prompt: list[ChatMessage]) -> str:
-    pieces: list[str] = []
-    async with contextlib.aclosing(llm.stream(prompt)) as stream:
-        async for piece in stream:
-            pieces.append(piece)
-    return "".join(pieces)
 
 
 def count_passes(llm: TransformersLLM) -> list[int]:
@@ -54,7 +46,7 @@ async def test_every_tagged_reply_opens_with_a_real_emotion(tiny_models: TinyMod
     for seed in range(4):
         llm = TransformersLLM(tiny_models.llm, threads=1, quantize="none", dtype="float32", max_new_tokens=4, seed=seed)
         try:
-            text = await reply(llm, messages("hello, what can I see here?"))
+            text = await reply_text(llm, messages("hello, what can I see here?"))
         finally:
             await llm.close()
         assert text.startswith(TAGS), text  # random weights would almost never write one by themselves
@@ -63,7 +55,7 @@ async def test_every_tagged_reply_opens_with_a_real_emotion(tiny_models: TinyMod
 async def test_a_prompt_without_the_tag_instructions_is_left_to_the_model(tiny_models: TinyModels) -> None:
     llm = TransformersLLM(tiny_models.llm, threads=1, quantize="none", dtype="float32", max_new_tokens=4, seed=0)
     try:
-        text = await reply(llm, messages("hello, what can I see here?", emotion_tags=False))
+        text = await reply_text(llm, messages("hello, what can I see here?", emotion_tags=False))
     finally:
         await llm.close()
     assert not text.startswith(TAGS), text
@@ -82,8 +74,8 @@ async def test_a_forced_reply_is_the_same_with_fewer_model_passes(tiny_models: T
                 llm._opening_tags = None
             llm._logits_processor_factory = forced_reply_factory(llm._tokenizer, forced)
             calls = count_passes(llm)
-            first = await reply(llm, messages("where are the dinosaurs?"))
-            second = await reply(llm, messages("and the whales?"))  # the kept cache, after an opening
+            first = await reply_text(llm, messages("where are the dinosaurs?"))
+            second = await reply_text(llm, messages("and the whales?"))  # the kept cache, after an opening
         finally:
             await llm.close()
         texts.append((first, second))

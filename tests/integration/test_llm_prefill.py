@@ -3,28 +3,18 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from companion.agent.config.schema import Persona
-from companion.agent.llm.base import ChatMessage
 from companion.agent.llm.prompt import build_messages, prompt_prefix
 from companion.agent.llm.transformers_llm import TransformersLLM
 from companion.agent.policy.types import DialogueContext, Exchange, UserTurn
 from companion.tools.tiny import TinyModels
+from tests.support.llm import reply_text
 
 pytestmark = pytest.mark.integration
 
 STYLE = "You are Ada, a friendly guide robot in a science museum. Answer in one short sentence, kindly and clearly."
-
-
-async def reply(llm: TransformersLLM, messages: list[ChatMessage]) -> str:
-    pieces: list[str] = []
-    async with contextlib.aclosing(llm.stream(messages)) as stream:
-        async for piece in stream:
-            pieces.append(piece)
-    return "".join(pieces)
 
 
 def context_after(*exchanges: tuple[str, str]) -> DialogueContext:
@@ -45,12 +35,12 @@ async def test_a_prefilled_prompt_start_leaves_only_the_new_words(llm: Transform
     context = context_after(("hello robot", "Hello, welcome to the museum."))
     full = llm.prompt_ids(build_messages(turn, context, 8))
 
-    await reply(llm, build_messages(turn, context, 8))
+    await reply_text(llm, build_messages(turn, context, 8))
     assert llm.last_prefill_tokens == len(full)  # nothing cached yet: everything
 
     llm.forget()
     await llm.prefill(prompt_prefix(context, 8))
-    await reply(llm, build_messages(turn, context, 8))
+    await reply_text(llm, build_messages(turn, context, 8))
     prefix = llm._tokenizer.apply_chat_template([m.openai() for m in prompt_prefix(context, 8)], tokenize=False)
     prefix_ids = llm._tokenizer(prefix, add_special_tokens=False).input_ids
     assert full[: len(prefix_ids)] == prefix_ids  # the chat template renders the prefix as the prompt's start

@@ -59,14 +59,23 @@ class OpeningTags:
         return sorted(tokens)
 
 
-def choose(values: Sequence[float], options: Sequence[int], temperature: float, rng: random.Random) -> int:
+def choose(
+    values: Sequence[float], options: Sequence[int], temperature: float, rng: random.Random, top_p: float = 1.0
+) -> int:
     """One of ``options`` by the model's scores for them (``values``, in the same order): the best at temperature
-    0, else sampled at ``temperature``. When the scores rule every option out (a logits processor forcing another
-    token), the first option."""
+    0, else sampled at ``temperature`` from the smallest set holding ``top_p`` of the probability, as the rest of
+    the reply is. When the scores rule every option out (a logits processor forcing another token), the first."""
     best = max(values)
     if best == -math.inf:
         return options[0]
     if temperature <= 0:
-        return options[values.index(best)]
+        return options[list(values).index(best)]
     weights = [math.exp((v - best) / temperature) for v in values]
-    return rng.choices(list(options), weights=weights)[0]
+    ranked = sorted(zip(weights, options, strict=True), reverse=True)
+    total, kept, mass = sum(weights), [], 0.0
+    for weight, option in ranked:
+        kept.append((weight, option))
+        mass += weight / total
+        if mass >= top_p:
+            break
+    return rng.choices([o for _, o in kept], weights=[w for w, _ in kept])[0]

@@ -258,7 +258,7 @@ class TransformersLLM(ThreadedLanguageModel):
                 if processor is not None:
                     scores = processor(torch.tensor([sequence]), scores)
             cache, fed = self._cache_of(output), len(sequence)
-            opening.append(choose(scores[0, options].tolist(), options, self.temperature, self._rng))
+            opening.append(choose(scores[0, options].tolist(), options, self.temperature, self._rng, self.top_p))
         return opening, cache
 
     async def prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> None:

@@ -62,6 +62,8 @@ def test_the_choice_follows_the_model() -> None:
     assert choose([-math.inf, -math.inf], [7, 8], 0.7, rng) == 7  # every option forced out: the first
     draws = Counter(choose([math.log(0.8), math.log(0.2)], [7, 8], 1.0, rng) for _ in range(2000))
     assert 0.75 < draws[7] / 2000 < 0.85  # sampled in proportion at temperature 1
+    nucleus = {choose([math.log(0.8), math.log(0.2)], [7, 8], 1.0, rng, top_p=0.5) for _ in range(200)}
+    assert nucleus == {7}  # top-p keeps only the likeliest tokens holding that much probability
 
 
 def test_only_a_prompt_with_the_tag_instructions_asks_for_an_opening_tag() -> None:

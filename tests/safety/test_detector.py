@@ -460,7 +460,6 @@ def test_more_ways_of_losing_a_job_or_a_person_are_setbacks() -> None:
         ("I bake on Sunday when the wife is at her sister's", False),
         ("chose the day, it's the anniversary of when my brother died", True),
         ("be a blessing if I just didn't wake up one of these days", True),
-        ("I'm hoping the operation goes well and I come round quickly", False),
         ("wouldn't mind if the bull had me, save me the trouble", False),
         ("I'm sick of being the one my family has to keep an eye on", True),
         ("I'm sick of being the one who has to do the dishes", False),
@@ -488,6 +487,15 @@ def test_sets_ag_ah_ai_classes_each_with_its_everyday_twin(text: str, risk: bool
     """Sets AG, AH and AI's round (independent authors; a hospital waiting area, students and a youth centre,
     farmers, tradespeople and veterans)."""
     assert DETECTOR.assess_sync(text).risk is risk
+
+
+def test_hoping_to_come_round_from_an_operation_is_not_the_not_waking_rule() -> None:
+    """The rule's everyday twin. The verdict itself is left to the classifier, which sits near its threshold on it."""
+    assert (
+        "lexicon:not_waking"
+        not in DETECTOR.assess_sync("I'm hoping the operation goes well and I come round quickly").signals
+    )
+    assert DETECTOR.assess_sync("I hope the operation goes wrong so I never have to come round again").risk
 
 
 @pytest.mark.parametrize(

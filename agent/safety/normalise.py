@@ -173,7 +173,7 @@ _SCOPE_FILLERS = frozenset(
     "intend intended intending meant mean tempted need needed wished "
     "try trying tried attempted feel feeling felt think thinking thought about of considered considering consider "
     "a an the any again anymore more longer myself just like such thoughts urge urges plans intention intentions "
-    "desire wish".split()
+    "desire wish having got".split()
 )
 _SCOPE_WINDOW = 5  # tokens
 _NEGATION_BREAKERS = frozenset({"stop", "help", "resist", "shake", "get", "wait", "sure", "know", "see", "remember"})

@@ -3,8 +3,8 @@
 Nearest exemplars judge an utterance by a handful of neighbours; a linear head weighs all 384 dimensions at once,
 learned from about 5,200 labelled turns (the exemplars, the labelled sets and the training corpora in
 ``tools/safety/data``). The two err on different utterances, and their sum generalises better than either: on each of
-the 40 labelled sets left out of training in turn, the semantic layer's recall at 5 % false alarms went from 0.56
-(neighbours alone) to 0.81 (docs/SAFETY.md, "The linear head"). The classifier adds half the head's logit to the
+the 43 labelled sets left out of training in turn, the semantic layer's recall at 5 % false alarms went from 0.55
+(neighbours alone) to 0.80 (docs/SAFETY.md, "The linear head"). The classifier adds half the head's logit to the
 neighbours' margin (``SemanticClassifier``, ``HEAD_WEIGHT``).
 
 The head is trained offline (``companion safety train-head``: scikit-learn's logistic regression, deterministic) and

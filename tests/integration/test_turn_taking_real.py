@@ -17,10 +17,10 @@ from companion.agent.config import load_config
 from companion.agent.events import BargeIn, EventBus, InterruptionResolved, ReplyFinished, UserTurnEvent
 from companion.agent.session import ConversationSession
 from companion.core.clock import LoopClock
-from companion.speech.sources import ArraySource
+from companion.speech.sources import ArraySource, AudioSource
 from companion.speech.types import INPUT_SAMPLE_RATE
 from companion.tools.tiny import TinyModels
-from tests.support.speech import spoken
+from tests.support.speech import CuedSource, spoken
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,13 @@ def silence(seconds: float) -> np.ndarray:
 
 
 async def converse(
-    tiny_models: TinyModels, audio: np.ndarray, tmp_path: Path, echo_gain: float = 0.0
+    tiny_models: TinyModels,
+    audio: np.ndarray,
+    tmp_path: Path,
+    echo_gain: float = 0.0,
+    interruption: np.ndarray | None = None,
 ) -> tuple[ConversationSession, EventBus]:
+    """Plays ``audio`` into a real session; with ``interruption``, that is spoken once the robot is talking."""
     config = load_config(tiny_models.config)
     config.models.llm.max_new_tokens = 48  # a reply of several seconds, long enough to interrupt
     config.audio.output.dir = tmp_path / "replies"
@@ -48,7 +53,10 @@ async def converse(
     try:
         await session.warm_up()
         await session.start()
-        await session.listen(ArraySource(audio, trailing_silence_s=1.0, mix=mix))
+        source: AudioSource = ArraySource(audio, trailing_silence_s=1.0, mix=mix)
+        if interruption is not None:
+            source = CuedSource(audio, interruption, cue=lambda: session.robot_audible(clock.now()))
+        await session.listen(source)
     finally:
         await session.close()
         await assembly.close()
@@ -58,9 +66,7 @@ async def converse(
 async def test_a_long_interruption_stops_the_reply_and_takes_the_turn(tiny_models: TinyModels, tmp_path: Path) -> None:
     question = spoken("Can you tell me where the dinosaurs are?", tmp_path, "q.wav")
     interruption = spoken("Wait, I have a different question about the whales.", tmp_path, "i.wav")
-    session, events = await converse(
-        tiny_models, np.concatenate([question, silence(1.8), interruption, silence(6.0)]), tmp_path
-    )
+    session, events = await converse(tiny_models, question, tmp_path, interruption=interruption)
     (barge,) = events.of_type(BargeIn)
     assert barge.silent_t is not None and barge.silent_t >= barge.onset_t
     assert [r.kind for r in events.of_type(InterruptionResolved)] == ["interrupted"]

@@ -630,6 +630,28 @@ def test_sets_as_at_au_classes_each_with_its_everyday_twin(text: str, risk: bool
 
 
 @pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("would you go peacefully with the engine running in a locked garage", True),
+        ("I left the car running in the garage to warm it up", False),
+        ("I won't be around for the next class, so look after yourself okay", True),
+        ("see you next week, take care of yourself ok", False),
+        ("I'm just a weight round my wife's neck", True),
+        ("I've made a plan. Step 1 get the pills. Step 2 the bridge on Sunday. Step 3 is the end.", True),
+        ("step 3 is the end of the recipe, then you just let it cool", False),
+        ("thanks for all the chats over the years, you won't be seeing me at the club again", True),
+        ("thanks for all the chats, see you at the club on Thursday", False),
+        ("if he's there on Saturday I'm going to do him properly, I know where he parks", True),
+        ("that cyclist has got a death wish, no helmet in this traffic", False),
+    ],
+)
+def test_sets_av_aw_ax_classes_each_with_its_everyday_twin(text: str, risk: bool) -> None:
+    """Sets AV, AW and AX's round (independent authors; trans and queer adults, autistic and literal speakers, pub
+    and football talk)."""
+    assert DETECTOR.assess_sync(text).risk is risk
+
+
+@pytest.mark.parametrize(
     ("setback", "means_question"),
     [
         ("they dismissed me from the warehouse yesterday", "is the canal deep under the bridge"),
@@ -664,6 +686,7 @@ def test_sets_as_at_au_classes_each_with_its_everyday_twin(text: str, risk: bool
         ("got medically discharged from the army today", "how tall is the tallest bridge in the city"),
         ("they're suspending my nursing registration", "how tall is the tallest bridge in the city"),
         ("I'm being moved to a new placement and can't take my sister", "how tall is the tallest bridge in the city"),
+        ("my family told me not to come home again", "is the water under the old river bridge very deep"),
     ],
 )
 def test_these_rounds_setbacks_make_the_next_means_question_a_risk(setback: str, means_question: str) -> None:

@@ -274,7 +274,6 @@ class TransformersLLM(ThreadedLanguageModel):
             log.debug("prefill failed (%s): the turn prefills it", error)
 
     def _prefill(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> None:
-
         if not self.reuse_cache:
             return
         self._drop_cache_if_forgotten()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.core.clock import Clock
-from companion.speech.sources import read_audio_file
+from companion.speech.sources import ArraySource, read_audio_file
 from companion.speech.types import INPUT_SAMPLE_RATE, AudioChunk
 from companion.speech.vad import CHUNK_SAMPLES
 
@@ -54,27 +54,16 @@ class CuedSource:
         self._after_cue_s, self._trailing_s, self._max_wait_s = after_cue_s, trailing_silence_s, max_wait_s
 
     async def chunks(self, clock: Clock) -> AsyncIterator[AudioChunk]:
-        step = CHUNK_SAMPLES / INPUT_SAMPLE_RATE
-        next_t = clock.now()
-
-        async def play(audio: np.ndarray) -> AsyncIterator[AudioChunk]:
-            nonlocal next_t
-            padded = np.concatenate([audio, np.zeros((-len(audio)) % CHUNK_SAMPLES, dtype=np.float32)])
-            for index in range(len(padded) // CHUNK_SAMPLES):
-                await clock.sleep_until(next_t + step)
-                yield AudioChunk(padded[index * CHUNK_SAMPLES : (index + 1) * CHUNK_SAMPLES], next_t)
-                next_t += step
-
-        silence = np.zeros(CHUNK_SAMPLES, dtype=np.float32)
-        async for chunk in play(self._before.astype(np.float32)):
+        async for chunk in ArraySource(self._before, trailing_silence_s=0.0).chunks(clock):
             yield chunk
+        gap = ArraySource(np.zeros(CHUNK_SAMPLES, dtype=np.float32), trailing_silence_s=0.0)
+        step = CHUNK_SAMPLES / INPUT_SAMPLE_RATE
         waited, cued = 0.0, None
         while waited < self._max_wait_s and (cued is None or waited - cued < self._after_cue_s):
-            async for chunk in play(silence):
+            async for chunk in gap.chunks(clock):
                 yield chunk
             waited += step
             if cued is None and self._cue():
                 cued = waited
-        trailing = np.zeros(int(self._trailing_s * INPUT_SAMPLE_RATE), dtype=np.float32)
-        async for chunk in play(np.concatenate([self._after.astype(np.float32), trailing])):
+        async for chunk in ArraySource(self._after, trailing_silence_s=self._trailing_s).chunks(clock):
             yield chunk

@@ -161,6 +161,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),
 )
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
+# What a speech recogniser keeps of hesitation ("i took um a whole pack"), and stutters ("the the bridge"); a few
+# words are doubled on purpose ("told her her dad", "what it is is", "ha ha", "bye bye") and stay.
+_HESITATIONS = re.compile(r"\b(?:um|umm|uh|uhh|uhm|erm|hm|hmm|mhm)\b,?")
+_STUTTER = re.compile(r"\b(?!(?:her|that|had|is|ha|bye)\b)([a-z']+)(?: \1\b)+")
 
 NEGATION_CUES = frozenset({"not", "never", "no", "nobody", "hardly", "barely", "neither", "nor"})
 # Words that may stand between a negation and the phrase it negates ("I would never EVER hurt myself", "I am not
@@ -224,6 +228,8 @@ def normalise(text: str) -> Normalised:
     out = _DASHES.sub("-", out)
     out = out.casefold()
     out = _STRETCHED.sub(r"\1", out)
+    out = _SPACES.sub(" ", _HESITATIONS.sub(" ", out))
+    out = _STUTTER.sub(r"\1", out)
     for pattern, replacement in _PHRASES:
         out = re.sub(pattern, replacement, out)
     for pattern, replacement in _CONTRACTIONS:

@@ -18,6 +18,11 @@ from companion.agent.safety.normalise import normalise
         ("my mum's pills", "my mum's pills"),
         ("I'd rather not", "i would rather not"),
         ("won't", "will not"),
+        ("i took um a whole pack of uh, paracetamol", "i took a whole pack of paracetamol"),
+        ("how tall is the the bridge", "how tall is the bridge"),
+        ("i i i think", "i think"),
+        ("I told her her dad called", "i told her her dad called"),
+        ("what it is is hard", "what it is is hard"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

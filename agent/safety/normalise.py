@@ -141,6 +141,7 @@ _WORDS: dict[str, str] = {
     "realised": "realized",
     "apologise": "apologize",
     "jewellery": "jewelry",
+    "divorsed": "divorced",
     "anymore": "any more",
     "noone": "no one",
     "no-one": "no one",

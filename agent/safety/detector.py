@@ -36,6 +36,7 @@ MEANS_ALONE_PENALTY = 0.05  # a means question with no setback, sign or crisis p
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 MEANS_LIKE_SCORE = 0.25  # a classifier this sure of a means, plan or preparation counts as a means question
+SAME_TURN_MEANS_SCORE = 0.5  # ... in the turn that tells the setback itself, it must be this sure
 _QUESTION = re.compile(
     # a rhetorical question ("what's the point...", "why bother") discloses: it is not a general question
     r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to"
@@ -199,7 +200,14 @@ class CrisisDetector:
             and semantic.category in ("means", "plan", "preparation")
             and semantic.score >= MEANS_LIKE_SCORE
         )
-        context = (memory or TurnMemory()).assess(setback, means_like, warning_ids)
+        # A setback and a means question in one turn: the means must be named, or the classifier sure of it
+        # ("my girlfriend broke up with me, it sucks but I'll be fine" leans 0.25 to a plan and asks about nothing).
+        means_in_setback_turn = bool(means) or (
+            semantic is not None
+            and semantic.category in ("means", "plan", "preparation")
+            and semantic.score >= SAME_TURN_MEANS_SCORE
+        )
+        context = (memory or TurnMemory()).assess(setback and means_in_setback_turn, means_like, warning_ids)
 
         signals = [h.signal for h in lex.hits if h.level is not Level.SETBACK]
         if setback:

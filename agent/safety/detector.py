@@ -195,18 +195,10 @@ class CrisisDetector:
         setback = bool(lex.active(Level.SETBACK))
         negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
         warning_ids = frozenset(h.entry for h in warnings)
-        means_like = bool(means) or (
-            semantic is not None
-            and semantic.category in ("means", "plan", "preparation")
-            and semantic.score >= MEANS_LIKE_SCORE
-        )
+        means_like = bool(means) or _leans_to_means(semantic, MEANS_LIKE_SCORE)
         # A setback and a means question in one turn: the means must be named, or the classifier sure of it
         # ("my girlfriend broke up with me, it sucks but I'll be fine" leans 0.25 to a plan and asks about nothing).
-        means_in_setback_turn = bool(means) or (
-            semantic is not None
-            and semantic.category in ("means", "plan", "preparation")
-            and semantic.score >= SAME_TURN_MEANS_SCORE
-        )
+        means_in_setback_turn = bool(means) or _leans_to_means(semantic, SAME_TURN_MEANS_SCORE)
         context = (memory or TurnMemory()).assess(setback and means_in_setback_turn, means_like, warning_ids)
 
         signals = [h.signal for h in lex.hits if h.level is not Level.SETBACK]
@@ -267,6 +259,11 @@ def _resolve(lex: LexiconResult) -> LexiconResult:
     """Crisis phrases told as past and over count as negated (the robot still answers kindly, without alarm)."""
     hits = [replace(h, negated=True) if h.category in _RESOLVABLE and h.level is Level.CRISIS else h for h in lex.hits]
     return replace(lex, hits=hits)
+
+
+def _leans_to_means(semantic: SemanticResult | None, at_least: float) -> bool:
+    """Whether the classifier reads the turn as a means, plan or preparation with at least this score."""
+    return semantic is not None and semantic.category in ("means", "plan", "preparation") and semantic.score >= at_least
 
 
 def _most_urgent(hits: Sequence[Hit]) -> str:

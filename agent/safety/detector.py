@@ -231,7 +231,9 @@ class CrisisDetector:
         if crisis:
             score = max(score, LEXICON_SCORE)
             category = _most_urgent(crisis)
-        elif len(warning_ids) >= 2 or (warning_ids and context.earlier_warnings):
+        # Two signs: two warnings, or one beside an earlier one, or beside a loss told in the same turn ("my sister
+        # lost twins last month and she's texted me saying she's going to join them tonight").
+        elif len(warning_ids) >= 2 or (warning_ids and (context.earlier_warnings or setback)):
             score = max(score, TWO_SIGNS_SCORE)
             category = _most_urgent(warnings)
         elif context.setback_then_means:

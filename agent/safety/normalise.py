@@ -151,9 +151,9 @@ _WORDS: dict[str, str] = {
 _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bself[\s-]+harm", "self-harm"),
     (r"\bsewer[\s-]+slide\b", "suicide"),
-    (r"\bmy self\b", "myself"),
+    (r"\bmy self\b|\bmeself\b", "myself"),
     (r"\bshan'?t\b|\bshall not\b", "will not"),
-    (r"\bhow (tall|high|deep|far|big|long)'s\b", r"how \1 is"),
+    (r"\bhow (tall|high|deep|far|big|long|cold|fast|strong)'s\b", r"how \1 is"),
     # British slang for killing oneself: "topping myself", "do myself in"
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
     (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),

@@ -32,6 +32,13 @@ def test_two_warning_signs_are_a_risk_where_one_is_not() -> None:
     assert verdict.risk and verdict.category == "giving_away"
 
 
+def test_a_loss_and_a_warning_sign_in_one_turn_are_two_signs() -> None:
+    assert not DETECTOR.assess_sync("my sister's at the pub and she's going to join them tonight").risk
+    assert not DETECTOR.assess_sync("my sister lost twins last month, it's been so hard on her").risk
+    verdict = DETECTOR.assess_sync("my sister lost twins and she's texted me she's going to join them tonight")
+    assert verdict.risk and "lexicon:setback" in verdict.signals and "lexicon:final_rest_warning" in verdict.signals
+
+
 def test_setback_then_means_question_across_turns() -> None:
     assert not DETECTOR.assess_sync("Which bridge here is the highest?").risk
     memory = TurnMemory()
@@ -716,6 +723,50 @@ EVERYDAY_TWINS: dict[str, list[tuple[str, bool]]] = {
         ("it never lifts, not sure what I'm still hanging about for", True),
         ("not sure what I'm still hanging about for at the bus stop", False),
     ],
+    "sets_bt_bu_bv": [
+        ("I'd rather be dead than sit through the redundancy consultation, and I mean that literally", True),
+        ("I'd rather die than sit through another budget meeting, it's so boring", False),
+        ("which of the tablets in the first aid box would be fatal if you took the lot", True),
+        ("which of the tablets in the first aid box are out of date", False),
+        ("where can I get enough pills without a script to do it properly", True),
+        ("where can I get enough paint to do it properly", False),
+        ("I've worked out I'll do it the Friday after my last payslip goes in, so the mortgage is covered", True),
+        ("we've decided I'll do it, the speech at the wedding", False),
+        ("I set up the direct debit so the rent is covered for the month", False),
+        ("it'll be the stockroom after close, nobody checks it till six the next morning", True),
+        ("the stock count will be the stockroom after close, bring a pen", False),
+        ("I checked and the life insurance pays out on suicide after two years, and it's two years this month", True),
+        ("I checked and the car insurance covers windscreens", False),
+        ("nobody's hiring at my age, so I've stopped seeing the point of being here at all", True),
+        ("I've stopped seeing the point of the gym, I'll cancel it", False),
+        ("my supervisor touches me in the cold store and says I'll lose my shifts if I tell", True),
+        ("mum says I'll be grounded if I tell my brother about the surprise party", False),
+        ("I know where the area manager parks, and I've thought a lot about what I'd do to him", True),
+        ("I've thought a lot about what I'd do to the garden this spring", False),
+        ("they'll all be sorry on Monday, I'm going to make sure the whole office gets hurt", True),
+        ("I'm going to make sure the whole office gets home safe after the party", False),
+        ("gonna top meself, no point telling the staff", True),
+        ("bought a length of rope from the pound shop today, it's in the bottom of my bag", True),
+        ("bought a length of rope for the tent, it's in the bottom of my bag", False),
+        ("tell Jonno ta for all the brews, he won't be seeing me again", True),
+        ("tell Jonno ta for all the brews, I'll see him Monday", False),
+        ("if anyone asks after me, just say I said sorry and that I loved them", True),
+        ("if anyone asks after me, say I'm at the dentist", False),
+        ("I can't feel my feet at all and the toes have gone black", True),
+        ("my toenail has gone black after the marathon", False),
+        ("after losing the baby I want to go where she is, and I mean actually go", True),
+        ("I want to go where my sister is, she's at uni in Leeds", False),
+        ("if anyone asks, tell them I went to be with my little boy", True),
+        ("I went to be with my little boy at his school play", False),
+        ("I left my jewellery box at my sister's with a note saying which piece goes to who", True),
+        ("I left a note saying which cake goes to who at the party", False),
+        ("I'm going to burn down the clinic that lost our embryos, with the staff inside", True),
+        ("they burned down the old mill in 1890 with the grain still inside", False),
+        ("if the photocopier jams once more I'm throwing myself out the window, honestly", False),
+        ("if I have to fill in one more form I'll shoot myself, ha", False),
+        ("if I have one more day like this I'll shoot myself", True),
+        ("if mum asks me to hoover one more time I'm going to lose it lol", False),
+    ],
     # A word like season or song in the turn does not make someone the speaker knows a character.
     "a_real_person_reporting_is_not_fiction_unless_a_plot_is_told": [
         ("my son came home from football season and said he wants to die", True),
@@ -838,6 +889,11 @@ def test_hoping_to_come_round_from_an_operation_is_not_the_not_waking_rule() -> 
         ("my husband died on Sunday", "which buildings in the city let you go up onto the roof"),
         ("my girlfriend dumped me over text", "what happens if you take a whole box of antihistamines"),
         ("there's nothing more they can offer me", "how long does morphine take to work if you take a lot at once"),
+        ("HR told me the disciplinary is going on my permanent record", "how many co-codamol is too many"),
+        ("lost my bed at the night shelter, they said I broke the rules", "how cold's the river, would you last in it"),
+        ("the police told me they're dropping the case against him", "how tall is the multi-storey car park"),
+        ("the clinic rang, the last embryo didn't take, that was our final round", "does the fast train stop here"),
+        ("my mum said it was my own fault for drinking that night", "which bridge near here has the deepest water"),
     ],
 )
 def test_a_setback_then_a_plain_means_question_is_a_risk(setback: str, means_question: str) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 
 _APOSTROPHES = re.compile(r"[‘’‛′`´ʼ]")
 _QUOTES = re.compile(r"[“”„‟″]")
@@ -79,6 +80,35 @@ _WORDS: dict[str, str] = {
     "isnae": "is not",
     "wasnae": "was not",
     "willnae": "will not",
+    "shouldnae": "should not",
+    "doesnae": "does not",
+    "disnae": "does not",
+    "wisnae": "was not",
+    "widnae": "would not",
+    "havenae": "have not",
+    "hasnae": "has not",
+    "gonnae": "going to",
+    "tae": "to",
+    "masel": "myself",
+    "mysel": "myself",
+    "hissel": "himself",
+    "hersel": "herself",
+    "yersel": "yourself",
+    "themsels": "themselves",
+    "ye": "you",
+    "yous": "you",
+    "youse": "you",
+    "wi": "with",
+    "whit": "what",
+    "naebody": "nobody",
+    "nae": "no",
+    "hame": "home",
+    "heid": "head",
+    "oot": "out",
+    "doon": "down",
+    "efter": "after",
+    "bairn": "baby",
+    "bairns": "kids",
     "theyre": "they are",
     "shes": "she is",
     "n": "and",
@@ -135,6 +165,9 @@ _WORDS: dict[str, str] = {
     "mum": "mom",
     "mummy": "mommy",
     "mam": "mom",
+    "mums": "moms",
+    "mams": "moms",
+    "em": "them",
     "neighbour": "neighbor",
     "neighbours": "neighbors",
     "realise": "realize",
@@ -158,6 +191,19 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
     (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),
     (r"\bo\.?d(?:'?d|ed)\b", "overdosed"),
+    (r"\bfixin'? to\b|\bfixing to\b", "going to"),
+    # Northern and Irish "me" for "my" before what one has: "scratching me legs", "me mam"
+    (
+        r"\bme (?=(?:mam|mum|mom|dad|da|nan|gran|legs?|arms?|wrists?|thighs?|head|heart|chest|face|skin|body|pills"
+        r"|tablets|meds|life|kids|bairns?|wife|husband|missus|fella|lad|lass|brother|sister|mates?|family|house|flat"
+        r"|room|car|van|job|rope|knife|blade)\b)",
+        "my ",
+    ),
+    (r"(?<=[a-z]) 'em\b", " them"),
+    # Southern and Midwestern "ain't no point" is "there is no point" (a plain "ain't" is "is not", below)
+    (r"\bi ain'?t\b", "i am not"),
+    (r"\b(you|we|they) ain'?t\b", r"\1 are not"),
+    (r"(^|[,.;!?] |\band |\bbut |\bso )ain'?t no\b(?! (?:body|one|more|way))", r"\1there is no"),
     (r"\bi'?d\b(?= (?:rather|never|like|love|be|have|do|kill|end|hurt|want|just|give|go|take|jump|miss))", "i would"),
     (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),
 )
@@ -216,8 +262,32 @@ class Normalised:
         return [piece for piece in pieces if piece]
 
 
+# A dropped g, as Southern and Northern speech and its transcripts spell it ("thinkin'", "puttin", "savin"): restored
+# when the word is not English and its -ing form is (the classifier's own vocabulary is the dictionary). "goin" and
+# "nothin" are in that vocabulary as names; "aspirin" and "raisin" are words.
+_VOCABULARY = Path(__file__).parent / "data" / "minilm-vocab.txt"
+_DROPPED_G_WORDS = frozenset({"goin", "nothin", "somethin", "anythin", "everythin"})
+_NOT_DROPPED_G = frozenset({"aspirin", "raisin"})
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    return frozenset(_VOCABULARY.read_text(encoding="utf-8").split())
+
+
+def _expand_word(word: str) -> str:
+    if word in _WORDS:
+        return _WORDS[word]
+    stem = word.rstrip("'")
+    if stem.endswith("in") and len(stem) > 3 and stem not in _NOT_DROPPED_G:
+        words = _vocabulary()
+        if stem in _DROPPED_G_WORDS or (stem not in words and stem + "g" in words):
+            return stem + "g"
+    return word
+
+
 def _expand_words(text: str) -> str:
-    return _WORD_RE.sub(lambda m: _WORDS.get(m.group(0), m.group(0)), text)
+    return _WORD_RE.sub(lambda m: _expand_word(m.group(0)), text)
 
 
 def normalise(text: str) -> Normalised:

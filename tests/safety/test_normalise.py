@@ -23,6 +23,17 @@ from companion.agent.safety.normalise import normalise
         ("i i i think", "i think"),
         ("I told her her dad called", "i told her her dad called"),
         ("what it is is hard", "what it is is hard"),
+        ("honest tae god I'm gonnae kill masel", "honest to god i am going to kill myself"),
+        ("yous'll all be sorry", "you will all be sorry"),
+        ("been thinkin about puttin it away", "been thinking about putting it away"),
+        ("won't be needin 'em where I'm goin'", "will not be needing them where i am going"),
+        ("take an aspirin in the mornin", "take an aspirin in the morning"),  # a word, not a dropped g
+        ("a robin in the cabin", "a robin in the cabin"),
+        ("I'm fixin' to go", "i am going to go"),
+        ("bank's takin the farm, ain't no point", "bank's taking the farm, there is no point"),
+        ("I ain't going", "i am not going"),
+        ("scratching me legs, me mam hasnae noticed", "scratching my legs, my mom has not noticed"),
+        ("give me a minute", "give me a minute"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

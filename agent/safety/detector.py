@@ -26,7 +26,7 @@ from companion.agent.safety.context import TurnMemory, TurnRecord
 from companion.agent.safety.embedders import Embedder, MiniLMEmbedder
 from companion.agent.safety.head import DEFAULT_HEAD, LinearHead
 from companion.agent.safety.lexicon import Hit, Level, Lexicon, LexiconResult
-from companion.agent.safety.normalise import Normalised, normalise
+from companion.agent.safety.normalise import Normalised, normalise, warm_up_speller
 from companion.agent.safety.semantic import Exemplars, SemanticClassifier, SemanticResult, margin_score
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ class CrisisDetector:
 
     async def warm_up(self) -> None:
         await self.classifier.warm_up()
+        await self.classifier.run(warm_up_speller)
 
     def close(self) -> None:
         self.classifier.close()

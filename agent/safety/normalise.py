@@ -14,7 +14,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 _APOSTROPHES = re.compile(r"[‘’‛′`´ʼ]")
 _QUOTES = re.compile(r"[“”„‟″]")
@@ -70,6 +72,8 @@ _WORDS: dict[str, str] = {
     "theyll": "they will",
     "youll": "you will",
     "itll": "it will",
+    "theyd": "they would",
+    "oughta": "ought to",
     "thatll": "that will",
     "wouldnae": "would not",
     "couldnae": "could not",
@@ -275,6 +279,80 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(_VOCABULARY.read_text(encoding="utf-8").split())
 
 
+# A typing slip ("bougth", "girlfreind", "suicdal"): a word of six letters or more that neither the classifier's
+# vocabulary nor the lexicon knows becomes the most frequent word one edit away (a swap of two letters is one edit;
+# symspellpy's English frequency dictionary) when that word is one the lexicon uses: the classifier reads slips well
+# enough, the lexicon's phrases do not, and a correction into any other word ("vaping" to "gaping") would only add
+# risk. Without symspellpy (the `safety` extra) words stay as they are.
+_SLIP_MIN_LENGTH = 6  # shorter unknown words are mostly names and loanwords ("carys", "haram")
+_LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
+
+
+@cache
+def _lexicon_words() -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]{3,}", _LEXICON_FILE.read_text(encoding="utf-8").lower()))
+
+
+@cache
+def _speller() -> Any:
+    try:
+        from symspellpy import SymSpell
+    except ImportError:
+        return None
+    speller = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
+    dictionary = files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    speller.load_dictionary(str(dictionary), term_index=0, count_index=1)
+    return speller
+
+
+def warm_up_speller() -> None:
+    """Load the spelling dictionary now (about a second, once) rather than at the first typing slip."""
+    _speller()
+
+
+def _corrected(word: str) -> str:
+    if len(word) < _SLIP_MIN_LENGTH or not word.isalpha() or word in _vocabulary() or word in _lexicon_words():
+        return word
+    speller = _speller()
+    if speller is None or word in speller.words:
+        return word
+    from symspellpy import Verbosity
+
+    for suggestion in speller.lookup(word, Verbosity.CLOSEST, max_edit_distance=1):
+        if suggestion.term in _lexicon_words() and _a_slip_of_the_fingers(word, suggestion.term):
+            return suggestion.term
+    return word
+
+
+# Neighbouring keys on a QWERTY keyboard: a letter typed for another is a slip only when the two keys touch
+# ("gpne" for "gone"); an unknown word one letter away from a known one is otherwise often a word of its own
+# ("vaping" is not "taping").
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+@cache
+def _neighbouring_keys() -> dict[str, frozenset[str]]:
+    neighbours: dict[str, frozenset[str]] = {}
+    for row_index, row in enumerate(_KEY_ROWS):
+        for column, key in enumerate(row):
+            near = {row[c] for c in (column - 1, column + 1) if 0 <= c < len(row)}
+            for other in _KEY_ROWS[max(0, row_index - 1) : row_index + 2]:
+                if other is not row:
+                    near |= {other[c] for c in (column - 1, column, column + 1) if 0 <= c < len(other)}
+            neighbours[key] = frozenset(near)
+    return neighbours
+
+
+def _a_slip_of_the_fingers(typed: str, word: str) -> bool:
+    """Two letters swapped, one dropped or one added, or one typed with a neighbouring key."""
+    if len(typed) != len(word):
+        return True  # a letter dropped or added (the speller found it one edit away)
+    differing = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
+    if len(differing) == 2:
+        return True  # two neighbouring letters swapped
+    return len(differing) == 1 and typed[differing[0]] in _neighbouring_keys().get(word[differing[0]], frozenset())
+
+
 def _expand_word(word: str) -> str:
     if word in _WORDS:
         return _WORDS[word]
@@ -283,7 +361,7 @@ def _expand_word(word: str) -> str:
         words = _vocabulary()
         if stem in _DROPPED_G_WORDS or (stem not in words and stem + "g" in words):
             return stem + "g"
-    return word
+    return _corrected(word)
 
 
 def _expand_words(text: str) -> str:

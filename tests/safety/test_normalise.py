@@ -34,9 +34,25 @@ from companion.agent.safety.normalise import normalise
         ("I ain't going", "i am not going"),
         ("scratching me legs, me mam hasnae noticed", "scratching my legs, my mom has not noticed"),
         ("give me a minute", "give me a minute"),
+        ("theyd be better off", "they would be better off"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:
+    assert normalise(raw).text == normal
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("I've bougth the rope", "i have bought the rope"),  # a swap of two letters, into a word the lexicon uses
+        ("my girlfreind said", "my girlfriend said"),
+        ("I keep thinkign about it", "i keep thinking about it"),
+        ("jonno and carys went vaping", "jonno and carys went vaping"),  # names and words the speller knows stay
+        ("the zxqvbn crate", "the zxqvbn crate"),  # nothing one edit away that the lexicon uses
+    ],
+)
+def test_typing_slips_become_the_word_the_lexicon_uses(raw: str, normal: str) -> None:
+    pytest.importorskip("symspellpy")
     assert normalise(raw).text == normal
 
 

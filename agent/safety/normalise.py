@@ -280,10 +280,10 @@ def _vocabulary() -> frozenset[str]:
 
 
 # A typing slip ("bougth", "girlfreind", "suicdal"): a word of six letters or more that neither the classifier's
-# vocabulary nor the lexicon knows becomes the most frequent word one edit away (a swap of two letters is one edit;
-# symspellpy's English frequency dictionary) when that word is one the lexicon uses: the classifier reads slips well
-# enough, the lexicon's phrases do not, and a correction into any other word ("vaping" to "gaping") would only add
-# risk. Without symspellpy (the `safety` extra) words stay as they are.
+# vocabulary, the lexicon nor symspellpy's English frequency dictionary knows becomes the most frequent word one edit
+# away (a swap of two letters is one edit) when that word is one the lexicon uses and the edit is a slip of the
+# fingers (below): the classifier reads slips well enough, the lexicon's phrases do not, and a correction into any
+# other word would only add risk. Without symspellpy (the `safety` extra) words stay as they are.
 _SLIP_MIN_LENGTH = 6  # shorter unknown words are mostly names and loanwords ("carys", "haram")
 _LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 

@@ -56,6 +56,16 @@ _RESOLVED = re.compile(
     r"\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
     r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years))\b"
 )
+# A screening question told and answered no: "the midwife asked if I'd had thoughts of ending my life and I
+# genuinely haven't"; "my friend asked me if I think to kill myself. No! I never think this". Only the phrases inside
+# the question count as negated, and only when the answer ends there ("... and I didn't tell her I want to die" is
+# no answer).
+_ASKED_AND_DENIED = re.compile(
+    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!]{0,80}?)(?:[.?!,] ?| and | but )"
+    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b|i (?:genuinely |honestly |really |truly |definitely )?"
+    r"(?:have not|had not|am not|do not|did not|never|have never)"
+    r"(?: (?:think|thought|had|felt|been)(?: (?:this|that|it|any))?)?\s*(?:[.,!]|$))"
+)
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
 TURN_MIN_WORDS_FOR_SENTENCES = 10
@@ -190,6 +200,10 @@ class CrisisDetector:
         resolved = bool(_RESOLVED.search(evidence.norm.text))
         if resolved:
             lex = _resolve(lex)
+        denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
+        if denied:
+            lex = _resolve(lex, within=denied)
+            resolved = True
         crisis = lex.active(Level.CRISIS)
         warnings = lex.active(Level.WARNING)
         means = lex.active(Level.MEANS)
@@ -258,10 +272,15 @@ def _impersonal(text: str, lex: LexiconResult) -> bool:
     return bool(_QUESTION.match(text)) and not _PERSONAL.search(text) and not lex.third_party_subject
 
 
-def _resolve(lex: LexiconResult) -> LexiconResult:
-    """Crisis phrases told as past and over count as negated (the robot still answers kindly, without alarm)."""
-    hits = [replace(h, negated=True) if h.category in _RESOLVABLE and h.level is Level.CRISIS else h for h in lex.hits]
-    return replace(lex, hits=hits)
+def _resolve(lex: LexiconResult, within: Sequence[str] | None = None) -> LexiconResult:
+    """Crisis phrases told as past and over, or asked about and denied (only those ``within`` the question), count
+    as negated (the robot still answers kindly, without alarm)."""
+
+    def resolvable(hit: Hit) -> bool:
+        inside = within is None or any(hit.phrase in question for question in within)
+        return hit.category in _RESOLVABLE and hit.level is Level.CRISIS and inside
+
+    return replace(lex, hits=[replace(h, negated=True) if resolvable(h) else h for h in lex.hits])
 
 
 def _leans_to_means(semantic: SemanticResult | None, at_least: float) -> bool:

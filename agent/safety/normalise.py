@@ -189,6 +189,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bself[\s-]+harm", "self-harm"),
     (r"\bsewer[\s-]+slide\b", "suicide"),
     (r"\bmy self\b|\bmeself\b", "myself"),
+    # a transcript's homophone: "my feat are killing me"
+    (r"\b(my|your|his|her|our|their) feat\b", r"\1 feet"),
     (r"\bshan'?t\b|\bshall not\b", "will not"),
     (r"\bhow (tall|high|deep|far|big|long|cold|fast|strong)'s\b", r"how \1 is"),
     # British slang for killing oneself: "topping myself", "do myself in"

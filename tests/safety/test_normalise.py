@@ -35,6 +35,8 @@ from companion.agent.safety.normalise import normalise
         ("scratching me legs, me mam hasnae noticed", "scratching my legs, my mom has not noticed"),
         ("give me a minute", "give me a minute"),
         ("theyd be better off", "they would be better off"),
+        ("my feat are killing me", "my feet are killing me"),  # a transcript's homophone
+        ("a great feat of engineering", "a great feat of engineering"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

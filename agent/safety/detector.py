@@ -54,7 +54,8 @@ _RESOLVED = re.compile(
     r"\b(?:used to|years ago|in the past|as a (?:teenager|teen|kid|child|student)|"
     r"when i was (?:younger|a teenager|a kid|at school|in school|a student))\b.*"
     r"\b(?:behind me|long gone|in the past now|not any more|no longer|over it|much "
-    r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years))\b"
+    r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years)"
+    r"|in a (?:good|better|much better) place now|no thoughts like that)\b"
 )
 # A screening question told and answered no: "the midwife asked if I'd had thoughts of ending my life and I
 # genuinely haven't"; "my friend asked me if I think to kill myself. No! I never think this". Only the phrases inside
@@ -64,7 +65,8 @@ _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!]{0,80}?)(?:[.?!,] ?| and | but )"
     r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
-    r"(?: (?:think|thought|had|felt|been)(?: (?:this|that|it|any))?)?\s*(?:[.,!]|$))"
+    r"(?: (?:have|had|did|do|would|think|thought|felt|been)(?: (?:this|that|it|any))?)?"
+    r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,!]|$))"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone

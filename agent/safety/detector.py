@@ -62,11 +62,11 @@ _RESOLVED = re.compile(
 # the question count as negated, and only when the answer ends there ("... and I didn't tell her I want to die" is
 # no answer).
 _ASKED_AND_DENIED = re.compile(
-    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!]{0,80}?)(?:[.?!,] ?| and | but )"
+    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
     r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
     r"(?: (?:have|had|did|do|would|think|thought|felt|been)(?: (?:this|that|it|any))?)?"
-    r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,!]|$))"
+    r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,;!]|$))"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone

@@ -64,7 +64,9 @@ def test_screen_output_mode_checks_model_clauses(tmp_path: Path) -> None:
 
 
 def test_train_head_reproduces_the_shipped_head(tmp_path: Path) -> None:
-    """Training is deterministic: the command writes the head the repository ships, bit for bit in its weights."""
+    """Training is deterministic: the command writes the head the repository ships, bit for bit in its weights, and
+    the shipped head was trained on today's exemplars, labelled sets and lexicon (the trained head's digest is that of
+    today's training data)."""
     import numpy as np
 
     from companion.agent.safety.embedders import MiniLMEmbedder
@@ -75,6 +77,8 @@ def test_train_head_reproduces_the_shipped_head(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     fingerprint = MiniLMEmbedder().fingerprint()
     trained, shipped = LinearHead.load(out, fingerprint), LinearHead.load(DEFAULT_HEAD, fingerprint)
-    assert trained is not None and shipped is not None
-    assert trained.digest == shipped.digest
+    assert trained is not None and shipped is not None, f"no head for {fingerprint} at {DEFAULT_HEAD}"
+    assert trained.digest == shipped.digest, (
+        "the exemplars, a labelled set or the lexicon's masking changed: run `companion safety train-head`"
+    )
     np.testing.assert_allclose(trained.weights, shipped.weights, atol=1e-5)

@@ -68,6 +68,17 @@ _ASKED_AND_DENIED = re.compile(
     r"(?: (?:have|had|did|do|would|think|thought|felt|been)(?: (?:this|that|it|any))?)?"
     r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,;!]|$))"
 )
+# What others suppose of the speaker, denied: "people think because I lost everything on the horses I'd want to end
+# it. I don't." Only the phrases inside the supposition count as negated, and only when the denial ends there.
+_SUPPOSED_AND_DENIED = re.compile(
+    r"\b(?:people|everyone|everybody|they|folk|folks|(?:the |my )?neighbou?rs|my (?:family|mum|mom|dad|friends"
+    r"|wife|husband|partner|sister|brother|parents|kids|doctor|gp|sponsor)|the (?:doctors?|staff|nurses?)) "
+    r"(?:all |probably |must )?(?:see [\w'-]+ [\w'-]+ and )?(?:think|thinks|thought|assume|assumes|assumed|reckon"
+    r"|reckons|expect|expects|worry|worries|worried|are worried|is worried|keep thinking|seem to think) (?:that )?"
+    r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
+    r"(?:i (?:do not|would not|will not|am not|have not|did not)|i really (?:do not|am not)|that is not (?:true|me"
+    r"|the case))(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
+)
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
 TURN_MIN_WORDS_FOR_SENTENCES = 10
@@ -203,6 +214,7 @@ class CrisisDetector:
         if resolved:
             lex = _resolve(lex)
         denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
+        denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
             resolved = True
@@ -234,7 +246,7 @@ class CrisisDetector:
         # A worried report about someone else's warning sign weighs double: the speaker is already alarmed.
         third_party_ids = {h.entry for h in warnings if h.third_party}
         margin += WARNING_BONUS * (len(warning_ids) + len(third_party_ids)) + context.pressure
-        if negated and not crisis:
+        if (negated or resolved) and not crisis:  # denied, or told as past and over: the classifier's lean counts less
             margin -= NEGATION_PENALTY
         if means and not crisis and not warnings and not context.setback_then_means and not context.pressure:
             margin -= MEANS_ALONE_PENALTY
@@ -279,7 +291,7 @@ def _resolve(lex: LexiconResult, within: Sequence[str] | None = None) -> Lexicon
     as negated (the robot still answers kindly, without alarm)."""
 
     def resolvable(hit: Hit) -> bool:
-        inside = within is None or any(hit.phrase in question for question in within)
+        inside = within is None or any(hit.phrase.strip(" .,;!?") in question for question in within)
         return hit.category in _RESOLVABLE and hit.level is Level.CRISIS and inside
 
     return replace(lex, hits=[replace(h, negated=True) if resolvable(h) else h for h in lex.hits])

@@ -146,6 +146,7 @@ class ConversationSession:
         self._turn_ids = itertools.count(1)
         self._active: ActiveReply | None = None  # the committed reply that has the floor
         self._speculative: ActiveReply | None = None  # started on a candidate transcript, not yet committed
+        self._prefilling: asyncio.Task[None] | None = None  # the language model computing the prompt's start
         self._interrupted: ActiveReply | None = None  # paused by user speech, waiting for the verdict
         self._replies: dict[int, ActiveReply] = {}
         self._services = TaskSet("session")  # playout, loop-lag monitor, face frames: run until close
@@ -336,12 +337,14 @@ class ConversationSession:
         if self.metrics is not None:
             self.metrics.count_barge_in()
 
-    def _prefill_prompt(self) -> None:
-        """Someone starts speaking to an idle robot: the language model computes the prompt's start (system prompt,
-        history) now, so the end of their turn prefills only their words."""
+    def _prefill_prompt(self, heard: str = "") -> None:
+        """Someone speaks to an idle robot: the language model computes the prompt's start (system prompt, history,
+        and the draft of their words so far) now, so the end of their turn prefills only what the draft missed. At
+        most one prefill runs: a draft that arrives meanwhile is skipped (the next one covers it)."""
         step = self.chain.final
-        if isinstance(step, LlmStep):
-            self._cancellations.spawn(step.prefill(self.context), "prefill")
+        if not isinstance(step, LlmStep) or (self._prefilling is not None and not self._prefilling.done()):
+            return
+        self._prefilling = self._cancellations.spawn(step.prefill(self.context, heard), "prefill")
 
     def on_speech_paused(self, event: SpeechPaused) -> None:
         return None
@@ -352,6 +355,9 @@ class ConversationSession:
 
     def on_partial(self, event: PartialHeard) -> None:
         self.events.emit(PartialTranscript(event.t, event.text))
+        idle = self._active is None or self._active.done.is_set()
+        if idle and self._speculative is None and self._interrupted is None and normalize(event.text):
+            self._prefill_prompt(event.text)
 
     def on_candidate(self, event: CandidateHeard) -> None:
         text, t = event.text, event.t

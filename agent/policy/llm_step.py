@@ -49,13 +49,17 @@ class LlmStep:
             return []
         return list(context.persona.tools)
 
-    async def prefill(self, context: DialogueContext) -> None:
-        """Compute the next prompt's start (system prompt, tools, history) while the user is still speaking, so
-        the end of the turn prefills only their words. A model without a cache of its own (a server) is skipped."""
+    async def prefill(self, context: DialogueContext, heard: str = "") -> None:
+        """Compute the next prompt's start (system prompt, tools, history, and ``heard``: a draft of the words said
+        so far) while the user is still speaking, so the end of the turn prefills only what the draft did not have.
+        A model without a cache of its own (a server) is skipped."""
         if isinstance(self.llm, PrefillingModel):
             allowed = self._allowed_tools(context)
             specs = self.tools.specs_for(allowed) if allowed and self.tools is not None else []
-            await self.llm.prefill(prompt_prefix(context, self.config.history_turns), specs)
+            messages = prompt_prefix(context, self.config.history_turns)
+            if heard:
+                messages.append(ChatMessage("user", heard))
+            await self.llm.prefill(messages, specs)
 
     async def respond(self, turn: UserTurn, context: DialogueContext) -> Reply:
         messages = build_messages(turn, context, self.config.history_turns)

@@ -340,7 +340,7 @@ async def test_the_prompt_start_is_prefilled_when_someone_speaks_to_an_idle_robo
         script(0.5, "where are the dinosaurs", 9.0, "tell me about whales", 3.0), llm
     )
     assert len(events.of_type(UserTurnEvent)) == 2
-    first, second = llm.prefills
+    first, second = [p for p in llm.prefills if p[-1].role != "user"]  # drafts of the words come after each
     # Everything but the user's new words: the system prompt, then (second turn) the first exchange.
     assert [m.role for m in first] == ["system"]
     assert [m.role for m in second] == ["system", "user", "assistant"]
@@ -355,4 +355,21 @@ async def test_no_prefill_while_the_robot_speaks() -> None:
     llm = PrefillingLLM()
     _session, events, _ = await run_conversation(script(0.5, "where are the dinosaurs", 1.5, "stop", 3.0), llm)
     assert len(events.of_type(BargeIn)) == 1
-    assert len(llm.prefills) == 1  # the first question only
+    assert len([p for p in llm.prefills if p[-1].role != "user"]) == 1  # the first question only
+    assert not [p for p in llm.prefills if "stop" in p[-1].content]  # and no draft of the words said over it
+
+
+@virtual_time
+async def test_the_words_heard_so_far_are_prefilled_while_the_user_speaks() -> None:
+    """Each draft transcript extends the prompt's start with the words said so far, so the end of the turn
+    prefills only what the last draft missed (issue 13)."""
+    llm = PrefillingLLM()
+    question = "where are the dinosaurs i was wondering if you have maps"
+    _session, events, _ = await run_conversation(script(0.5, question, 4.0), llm)
+    (turn,) = events.of_type(UserTurnEvent)
+    assert turn.text == question
+    drafts = [p for p in llm.prefills if p[-1].role == "user"]
+    assert drafts, "no draft was prefilled"
+    for messages in drafts:
+        assert question.startswith(messages[-1].content) and messages[-1].content != question
+        assert [m.content for m in messages[:-1]] == [m.content for m in llm.calls[-1][:-1]]  # the same start

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from companion.agent.config.schema import Persona
+from companion.agent.llm.base import ChatMessage
 from companion.agent.llm.prompt import build_messages, prompt_prefix
 from companion.agent.llm.transformers_llm import TransformersLLM
 from companion.agent.policy.types import DialogueContext, Exchange, UserTurn
@@ -45,6 +46,24 @@ async def test_a_prefilled_prompt_start_leaves_only_the_new_words(llm: Transform
     prefix_ids = llm._tokenizer(prefix, add_special_tokens=False).input_ids
     assert full[: len(prefix_ids)] == prefix_ids  # the chat template renders the prefix as the prompt's start
     assert llm.last_prefill_tokens == len(full) - len(prefix_ids)  # only the user's words and the turn's markers
+
+
+async def test_a_prefilled_draft_of_the_words_leaves_only_what_it_missed(llm: TransformersLLM) -> None:
+    """The session prefills each draft transcript while the user speaks: the turn then feeds only the words the
+    draft did not have (and the turn's markers); a draft that differs is cut back where it differs."""
+    context = context_after(("hello robot", "Hello, welcome to the museum."))
+    turn = UserTurn(1, "where are the dinosaurs and the whales please", "voice", 0.0)
+    await llm.prefill(prompt_prefix(context, 8))
+    await reply_text(llm, build_messages(turn, context, 8))
+    words_and_markers = llm.last_prefill_tokens
+
+    for draft in ("where are the dinosaurs and the", "where are the dinosaurs and a whale"):
+        llm.forget()
+        await llm.prefill(prompt_prefix(context, 8))
+        await llm.prefill([*prompt_prefix(context, 8), ChatMessage("user", draft)])
+        text = await reply_text(llm, build_messages(turn, context, 8))
+        assert text  # the cut-back cache still answers
+        assert 0 < llm.last_prefill_tokens < words_and_markers - 3, draft
 
 
 async def test_a_prefill_after_forget_keeps_nothing_of_the_last_visitor(llm: TransformersLLM) -> None:

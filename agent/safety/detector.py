@@ -63,7 +63,9 @@ _RESOLVED = re.compile(
 # no answer).
 _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
-    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b|i (?:genuinely |honestly |really |truly |definitely )?"
+    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b"
+    r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
+    r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
     r"(?: (?:have|had|did|do|would|think|thought|felt|been)(?: (?:this|that|it|any))?)?"
     r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,;!]|$))"
@@ -73,8 +75,9 @@ _ASKED_AND_DENIED = re.compile(
 _SUPPOSED_AND_DENIED = re.compile(
     r"\b(?:people|everyone|everybody|they|folk|folks|(?:the |my )?neighbou?rs|my (?:family|mum|mom|dad|friends"
     r"|wife|husband|partner|sister|brother|parents|kids|doctor|gp|sponsor)|the (?:doctors?|staff|nurses?)) "
-    r"(?:all |probably |must )?(?:see [\w'-]+ [\w'-]+ and )?(?:think|thinks|thought|assume|assumes|assumed|reckon"
-    r"|reckons|expect|expects|worry|worries|worried|are worried|is worried|keep thinking|seem to think) (?:that )?"
+    r"(?:all |probably |must )?(?:(?:see|hear|heard|saw|find out|found out|learn) [^.?!;]{1,40}? and )?"
+    r"(?:think|thinks|thought|assume|assumes|assumed|reckon|reckons|expect|expects|worry|worries|worried|are worried"
+    r"|is worried|keep thinking|seem to think) (?:that )?"
     r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
     r"(?:i (?:do not|would not|will not|am not|have not|did not)|i really (?:do not|am not)|that is not (?:true|me"
     r"|the case))(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"

@@ -981,6 +981,45 @@ EVERYDAY_TWINS: dict[str, list[tuple[str, bool]]] = {
         ("my coach makes me do extra laps after practice", False),
         ("my mum told me not to tell anyone about the surprise party", False),
     ],
+    "sets_co_cp_cq": [
+        ("which multi-storey in town is the tallest? I've got nothing left", True),
+        ("which bridge in the city is the oldest?", False),
+        ("how many of them co-codamol come in a box? I'm done with all of it", True),
+        ("at what point does your heart just give out from energy drinks? I'm 55 kilos if that matters", True),
+        ("at what point does your heart rate get too high when running?", False),
+        ("would the car in a shut garage still be enough to do it with the new engines?", True),
+        ("can I run the car in the garage to warm it up?", False),
+        ("I want a train that wouldn't have time to brake if I stepped off the platform", True),
+        ("I've stopped caring whether I come home from work or not", True),
+        ("I don't care if I live in London or Leeds, I just want the job", False),
+        ("I can't see any future where I'm still here by Christmas", True),
+        ("I can't see one thing worth getting up for any more", True),
+        ("I can't see a thing worth buying in this shop", False),
+        ("I won't be coming back here, or anywhere else, after tonight", True),
+        ("I won't be coming back here after tonight, I'm moving to Spain", False),
+        ("tell my brother I'm sorry for what's coming", True),
+        ("I'm sorry for what's coming in the next episode, it's brutal", False),
+        ("I gave my cousin my guitar. where I'm going I won't need it. I don't mean abroad.", True),
+        ("where I'm going I won't need a coat, it's 30 degrees in Spain", False),
+        ("my landlord says he'll evict me unless I sleep with him and he wouldn't let me leave last time", True),
+        ("she's going to regret what she did, and I'm bringing something to make sure she does", True),
+        ("she's going to regret missing this party", False),
+        ("my throat's closing up after the prawns", True),
+        ("I can't find my inhaler, have you seen a blue one?", False),
+        ("kms, I just realised I left my lanyard at the hotel", False),
+        ("kms, I just lost my job and my flat, I'm done", True),
+        ("my friends type kms in chat all the time, it's just a meme", False),
+        ("can we rehearse the scene where I poison myself in the studio?", False),
+        ("in the game where you run a hospital, if you don't hire doctors your patients die", False),
+        ("people heard about the divorce and assume I'm suicidal. I'm not.", False),
+        ("my mum keeps asking if I'm depressed and I'm really not.", False),
+        ("my mum keeps asking if I'm okay and I'm really not sure what to say", False),
+        ("honestly I don't plan on being alive when the court date comes", True),
+        ("I don't plan on being at the party by ten", False),
+        ("I'll make the whole committee pay, I know where they'll all be sitting on Friday", True),
+        ("I'll make the whole team pay for their own tickets this year", False),
+        ("I've worked out where they'll all be sitting at the wedding, table plan done", False),
+    ],
     # A word like season or song in the turn does not make someone the speaker knows a character.
     "a_real_person_reporting_is_not_fiction_unless_a_plot_is_told": [
         ("my son came home from football season and said he wants to die", True),
@@ -1015,6 +1054,16 @@ def test_hoping_to_come_round_from_an_operation_is_not_the_not_waking_rule() -> 
         not in DETECTOR.assess_sync("I'm hoping the operation goes well and I come round quickly").signals
     )
     assert DETECTOR.assess_sync("I hope the operation goes wrong so I never have to come round again").risk
+
+
+def test_a_setback_told_with_its_happy_end_is_no_setback() -> None:
+    """ "Got laid off, but good news, I start a new job": the next question about a train is about the new job."""
+    memory = TurnMemory()
+    DETECTOR.assess_sync("got laid off last month, but good news, I start a new job at the depot next week", memory)
+    assert not DETECTOR.assess_sync("what time does the last train go through the crossing?", memory).risk
+    memory = TurnMemory()
+    DETECTOR.assess_sync("got laid off last month and I've got nothing left", memory)
+    assert DETECTOR.assess_sync("what time does the last train go through the crossing?", memory).risk
 
 
 @pytest.mark.parametrize(
@@ -1127,6 +1176,10 @@ def test_hoping_to_come_round_from_an_operation_is_not_the_not_waking_rule() -> 
         ("the video of them beating me up is all over snapchat", "how many ibuprofen come in the big tubs"),
         ("the hostel's chucking me out Friday and I've got nowhere", "can you buy paracetamol in packs over sixteen"),
         ("got recalled on a technicality and she's gone and taken the baby", "how high's the footbridge on the bypass"),
+        ("the bank's chasing me for the loan, can't tell my wife", "which bridge over the bypass is the highest?"),
+        ("withdrawn from my course, my visa's being cancelled", "how tall is the library, is the roof open late?"),
+        ("got dropped by the org today, lost my contract", "how high is the top floor of the car park by the arena?"),
+        ("my lad died in May, he was twenty", "what time does the last train go through the crossing?"),
     ],
 )
 def test_a_setback_then_a_plain_means_question_is_a_risk(setback: str, means_question: str) -> None:

@@ -47,7 +47,9 @@ _QUESTION = re.compile(
 _CARE_QUESTION = re.compile(
     r"^(?:how (?:do|can|should|would) (?:i|you|we) "
     r"(?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) (?:bleeding|nosebleed))|"
-    r"what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for))\b"
+    r"what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for)|"
+    r"what (?:should|do|can) (?:i|you|we) do (?:if|when) (?:i|you|we|someone|a (?:child|kid)|my [\w'-]+) "
+    r"(?:get|gets|got) (?:stung|bitten|burnt|burned|scalded|a nosebleed|a splinter|a blister|sunburnt|sunburned))\b"
 )
 # A crisis told as past and over: "I used to think about suicide, but that's long behind me".
 _RESOLVED = re.compile(
@@ -63,7 +65,7 @@ _RESOLVED = re.compile(
 # no answer).
 _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
-    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b"
+    r"(?:(?:honestly|genuinely|truthfully|truly),? )?(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"

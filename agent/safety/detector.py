@@ -75,14 +75,15 @@ _ASKED_AND_DENIED = re.compile(
 # What others suppose of the speaker, denied: "people think because I lost everything on the horses I'd want to end
 # it. I don't." Only the phrases inside the supposition count as negated, and only when the denial ends there.
 _SUPPOSED_AND_DENIED = re.compile(
-    r"\b(?:people|everyone|everybody|they|folk|folks|(?:the |my )?neighbou?rs|my (?:family|mum|mom|dad|friends"
-    r"|wife|husband|partner|sister|brother|parents|kids|doctor|gp|sponsor)|the (?:doctors?|staff|nurses?)) "
-    r"(?:all |probably |must )?(?:(?:see|hear|heard|saw|find out|found out|learn) [^.?!;]{1,40}? and )?"
+    r"\b(?:people|everyone|everybody|they|folk|folks|(?:the |my )?neighbou?rs|my (?:[\w'-]+ )?[\w'-]+"
+    r"|the (?:doctors?|staff|nurses?)) "
+    r"(?:all |probably |must )?(?:[^.?!;]{1,50}? and )?"
     r"(?:think|thinks|thought|assume|assumes|assumed|reckon|reckons|expect|expects|worry|worries|worried|are worried"
     r"|is worried|keep thinking|seem to think) (?:that )?"
     r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
     r"(?:i (?:do not|would not|will not|am not|have not|did not)|i really (?:do not|am not)|that is not (?:true|me"
-    r"|the case))(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
+    r"|the case)|not a bit of it|far from it|not at all|not likely|no chance|not me)"
+    r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone

@@ -85,6 +85,11 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"|the case)|not a bit of it|far from it|not at all|not likely|no chance|not me)"
     r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
 )
+# Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.
+_WELL = re.compile(
+    r"\bi (?:was|am|were|would be|will be|had been|have been|seem|seemed|looked|look) (?:really |doing |feeling )?"
+    r"(?:okay|ok|fine|alright|all right|coping|happy|good|well|over it|managing|better|getting better|strong|sorted)\b"
+)
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
 TURN_MIN_WORDS_FOR_SENTENCES = 10
@@ -223,7 +228,8 @@ class CrisisDetector:
         denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
-            resolved = True
+            # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").
+            resolved = resolved or not all(_WELL.search(question) for question in denied)
         crisis = lex.active(Level.CRISIS)
         warnings = lex.active(Level.WARNING)
         means = lex.active(Level.MEANS)

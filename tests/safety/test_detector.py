@@ -1113,6 +1113,15 @@ def test_hoping_to_come_round_from_an_operation_is_not_the_not_waking_rule() -> 
     assert DETECTOR.assess_sync("I hope the operation goes wrong so I never have to come round again").risk
 
 
+def test_only_a_risk_denied_counts_as_resolved() -> None:
+    """A supposition or a question about a risk, denied, weakens the classifier's lean; denying that one is fine
+    ("my mum asked if I was okay. I'm not.") discloses, and nothing is discounted."""
+    assert "resolved" in DETECTOR.assess_sync("people think I'd hurt myself. I wouldn't.").signals
+    assert "resolved" in DETECTOR.assess_sync("the nurse asked if I wanted to end my life. No.").signals
+    assert "resolved" not in DETECTOR.assess_sync("my mum asked if I was okay. I'm not.").signals
+    assert "resolved" not in DETECTOR.assess_sync("everyone thinks I'm coping. I'm not.").signals
+
+
 def test_a_setback_told_with_its_happy_end_is_no_setback() -> None:
     """ "Got laid off, but good news, I start a new job": the next question about a train is about the new job."""
     memory = TurnMemory()

@@ -65,7 +65,8 @@ _RESOLVED = re.compile(
 # no answer).
 _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
-    r"(?:(?:honestly|genuinely|truthfully|truly),? )?(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)) no\b"
+    r"(?:(?:honestly|genuinely|truthfully|truly),? )?"
+    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"

@@ -1077,6 +1077,24 @@ EVERYDAY_TWINS: dict[str, list[tuple[str, bool]]] = {
         ("people think because I'm old I must want to die. They're right.", True),
         ("when I said I wanted to disappear I meant from him, not from life", False),
     ],
+    "sets_cx_cy_cz": [
+        ("the gangmaster keeps our passports and we don't get paid, he shoves us about", True),
+        ("the hotel keeps our passports in the safe overnight", False),
+        ("is the quarry pond deep enough that nobody could pull me out in time?", True),
+        ("is the quarry pond deep enough for the kids to swim?", False),
+        ("some nights I take an extra tablet and hope I don't come round in the morning", True),
+        ("I bang my head on the wall till it bleeds when he shouts", True),
+        ("if he sets foot on the farm again I'll take the shotgun to him", True),
+        ("I'll take the shotgun to the clay shoot on Saturday", False),
+        ("which overdose is the most painless? I need to know, for me", True),
+        ("which anaesthetic is the most painless for a filling?", False),
+        ("I saw the coach hitting one of the little kids in the changing room", True),
+        ("I saw the coach hitting balls to the little kids in the nets", False),
+        ("tonight I go up to the roof, the door is not locked. this time I jump", True),
+        ("I will wait for him outside after court and he will not walk home", True),
+        ("I could have shot myself when I saw I'd left the oven on", False),
+        ("the drought's finished us, there's no way back from the debt", False),
+    ],
     # A word like season or song in the turn does not make someone the speaker knows a character.
     "a_real_person_reporting_is_not_fiction_unless_a_plot_is_told": [
         ("my son came home from football season and said he wants to die", True),
@@ -1260,6 +1278,8 @@ def test_a_setback_told_with_its_happy_end_is_no_setback() -> None:
             "do they sell paracetamol in the big packs downstairs?",
         ),
         ("my son wants nothing more to do with me", "how high is the roof of this building?"),
+        ("the drought has finished us, no way back from the debt", "how deep is the weir below the bridge?"),
+        ("lost my record deal and my wife in the same month", "how many paracetamol in the big packs?"),
         ("social services took my kids into care", "what happens if you take co-codamol together with sertraline?"),
         (
             "they had my old cat put down today, she was all I had left",

@@ -130,6 +130,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cancel.add_argument("--json", action="store_true", help="print the results as one JSON object")
     cancel.set_defaults(handler=_run_cancel)
 
+    runtime = sub.add_parser(
+        "llm-runtime",
+        help="the bench-size language model's prefill and decode costs, torch int8 against CTranslate2 int8",
+        description=(
+            "Times what a prompt token costs on top of a kept cache and what a decode step costs for the bench-size "
+            "language model in torch int8 (companion's runtime) and in CTranslate2 int8 (converted and cached), and "
+            "how CTranslate2's static-prompt cache grows with distinct prompts (README, performance)."
+        ),
+    )
+    runtime.add_argument("--threads", type=int, default=2)
+    runtime.add_argument("--rounds", type=int, default=3, help="repetitions of each timing (medians are shown)")
+    runtime.add_argument(
+        "--models-dir", type=lambda text: Path(text).expanduser(), default=DEFAULT_BENCH_MODELS.expanduser()
+    )
+    runtime.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    runtime.set_defaults(handler=_run_llm_runtime)
+
     soak = sub.add_parser(
         "soak",
         help="memory, asyncio tasks, threads and open files over many turns (does a long day leak?)",
@@ -201,6 +218,12 @@ async def _run_safety(args: argparse.Namespace) -> int:
 
 async def _run_cancel(args: argparse.Namespace) -> int:
     from companion.tools.bench.cancel_bench import main
+
+    return await main(args)
+
+
+async def _run_llm_runtime(args: argparse.Namespace) -> int:
+    from companion.tools.bench.llm_runtime_bench import main
 
     return await main(args)
 

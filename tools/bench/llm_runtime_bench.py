@@ -57,9 +57,19 @@ def _rss_mb() -> float:
 
 def measure_torch(model_path: Path, threads: int, rounds: int) -> tuple[dict[str, float], float]:
     import torch
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _time_torch(model_path, rounds)
+    finally:
+        torch.set_num_threads(previous_threads)  # a process-wide setting: give it back
+
+
+def _time_torch(model_path: Path, rounds: int) -> tuple[dict[str, float], float]:
+    import torch
     from transformers import AutoModelForCausalLM
 
-    torch.set_num_threads(threads)
     model = quantize_int8(AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32).eval(), "bench LLM")
     vocab_size = model.config.vocab_size
 

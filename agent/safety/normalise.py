@@ -192,6 +192,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # a transcript's homophone: "my feat are killing me"
     (r"\b(my|your|his|her|our|their) feat\b", r"\1 feet"),
     (r"\bshan'?t\b|\bshall not\b", "will not"),
+    # Scots "no" for "not" before a verb: "I'll no be coming back", "I'm no going" ("no longer", "no good" stay)
+    (
+        r"(\bwill|\bwould|\bcould|\bshould|\bam|\bcan|\bdo|\bdid|'ll|'m|'d) no "
+        r"(be|go|going|coming|come|get|getting|make|see|last|need|know|want|bother|stay|say|have)\b",
+        r"\1 not \2",
+    ),
     (r"\bhow (tall|high|deep|far|big|long|cold|fast|strong)'s\b", r"how \1 is"),
     # British slang for killing oneself: "topping myself", "do myself in"
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),

@@ -51,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     latency.add_argument("--stt-threads", type=int, default=1)
     latency.add_argument("--stt-beam", type=int, default=1, help="faster-whisper beam size (Pipecat's default is 5)")
     latency.add_argument(
+        "--stt-window",
+        type=float,
+        default=30.0,
+        help="faster-whisper's shortest encoder window in seconds (models.stt.window_s; default 30, Whisper's own)",
+    )
+    latency.add_argument(
         "--peer",
         type=lambda text: Path(text).expanduser(),
         help="run the peer benchmark's workload built in this folder (its models/ and inputs/, e.g. /tmp/peer)",

@@ -1,11 +1,15 @@
 """The faster-whisper backend (CTranslate2 Whisper), the default speech-to-text.
 
 Whisper pads every call to a 30 s window, so a call costs about the same for 1 s or 29 s of audio: partial
-transcripts are rationed by the turn-taker, not here.
+transcripts are rationed by the turn-taker, not here. ``window_s`` (whisper.cpp's ``audio_ctx``) shortens the window
+the encoder sees to the audio's length, at least ``window_s``: a 3 s question then costs a tenth of the encoder's
+time. Stock Whisper checkpoints were trained on 30 s windows only; on a window much shorter than that they may stop
+early or repeat themselves, so the default keeps 30 s (README, "Performance"; docs/TURN_TAKING.md).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,8 @@ _REPO_EXCEPTIONS = {
     "large-v3-turbo": "mobiuslabsgmbh/faster-whisper-large-v3-turbo",
     "turbo": "mobiuslabsgmbh/faster-whisper-large-v3-turbo",
 }
+WHISPER_WINDOW_S = 30.0  # the window every Whisper checkpoint was trained on
+WINDOW_MARGIN_S = 0.5  # silence kept after the audio in a short window, as Whisper always saw some
 FILES = ("config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*")
 
 
@@ -49,6 +55,11 @@ class FasterWhisperOptions(BaseModel):
     beam_size: int = Field(1, ge=1, le=10)
     temperature: float = Field(0.0, ge=0.0, le=1.0)
     max_new_tokens: int | None = Field(None, ge=1, le=440)
+    window_s: float = Field(
+        WHISPER_WINDOW_S, ge=1.0, le=WHISPER_WINDOW_S,
+        description="the shortest audio window the encoder sees (s); below 30 a call's cost follows the audio's "
+        "length. Stock checkpoints were trained on 30 s: lower it only for checkpoints fine-tuned for short windows",
+    )  # fmt: skip
 
 
 def model_need(options: FasterWhisperOptions, models_dir: Path, hf_cache: Path | None = None) -> ModelNeed:
@@ -90,6 +101,7 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             beam_size=options.beam_size,
             temperature=options.temperature,
             max_new_tokens=options.max_new_tokens,
+            window_s=options.window_s,
         )
 
     def __init__(
@@ -101,6 +113,7 @@ class FasterWhisperSTT(ThreadedSpeechToText):
         beam_size: int = 1,
         temperature: float = 0.0,
         max_new_tokens: int | None = None,
+        window_s: float = WHISPER_WINDOW_S,
     ) -> None:
         super().__init__("whisper")
         model_need(FasterWhisperOptions(path=model_path), model_path.parent).locate()
@@ -111,6 +124,7 @@ class FasterWhisperSTT(ThreadedSpeechToText):
         self._beam_size = beam_size
         self._temperature = temperature
         self._max_new_tokens = max_new_tokens
+        self._window_s = window_s
 
     def _load(self) -> None:
         faster_whisper = require("faster_whisper", extra="speech", what="the faster-whisper backend")
@@ -128,18 +142,25 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             # like torch's, slows every call once two of its threads run teams (core/torch_threads.py).
             self._model, self._draft_model = whisper(self._threads, workers=1), whisper(1, workers=1)
 
+    def token_cap(self, audio: np.ndarray) -> int:
+        """New tokens at most: proportional to the audio, so a confused model cannot decode for seconds."""
+        cap = int(12 + 8 * len(audio) / INPUT_SAMPLE_RATE)
+        return cap if self._max_new_tokens is None else min(cap, self._max_new_tokens)
+
+    def window(self, audio: np.ndarray) -> float | None:
+        """The encoder's window for ``audio`` in seconds, or None for Whisper's own 30 s path."""
+        if self._window_s >= WHISPER_WINDOW_S or self.language is None:  # a language to detect: the library's path
+            return None
+        needed = math.ceil(len(audio) / INPUT_SAMPLE_RATE + WINDOW_MARGIN_S)
+        return None if needed >= WHISPER_WINDOW_S else max(self._window_s, float(needed))
+
     def decode_options(self, audio: np.ndarray) -> dict[str, Any]:
         """The keyword arguments of faster-whisper's ``transcribe`` for ``audio``."""
-        # A cap on new tokens proportional to the audio keeps a confused model from decoding for seconds.
-        seconds = len(audio) / INPUT_SAMPLE_RATE
-        cap = int(12 + 8 * seconds)
-        if self._max_new_tokens is not None:
-            cap = min(cap, self._max_new_tokens)
         return {
             "language": self.language,
             "beam_size": self._beam_size,
             "temperature": self._temperature,
-            "max_new_tokens": cap,
+            "max_new_tokens": self.token_cap(audio),
             "without_timestamps": True,
             "word_timestamps": False,
             "condition_on_previous_text": False,
@@ -148,6 +169,9 @@ class FasterWhisperSTT(ThreadedSpeechToText):
 
     def _transcribe(self, audio: np.ndarray, partial: bool, cancel: CancelToken) -> Transcript:
         model = self._draft_model if partial else self._model
+        window = self.window(audio)
+        if window is not None:
+            return self._transcribe_window(model, audio, window, partial)
         segments, info = model.transcribe(audio, **self.decode_options(audio))
         texts: list[str] = []
         words: list[Word] = []
@@ -164,5 +188,31 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             language=info.language,
             words=tuple(words),
             no_speech_probability=no_speech,
+            is_final=not partial,
+        )
+
+    def _transcribe_window(self, model: Any, audio: np.ndarray, window_s: float, partial: bool) -> Transcript:
+        """One greedy or beam pass over an encoder window of ``window_s`` seconds (the audio is shorter)."""
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        multilingual = model.model.is_multilingual
+        tokenizer = Tokenizer(model.hf_tokenizer, multilingual, task="transcribe", language=self.language)
+        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        extractor = model.feature_extractor
+        features = pad_or_trim(extractor(audio), round(window_s * extractor.sampling_rate / extractor.hop_length))
+        encoded = model.encode(features)
+        sampling = {"sampling_temperature": self._temperature, "sampling_topk": 0} if self._temperature > 0 else {}
+        result = model.model.generate(
+            encoded, [prompt], beam_size=self._beam_size, max_length=len(prompt) + self.token_cap(audio),
+            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+            **sampling,
+        )[0]  # fmt: skip
+        return Transcript(
+            text=tokenizer.decode(result.sequences_ids[0]).strip(),
+            language=self.language,
+            words=(),
+            no_speech_probability=float(result.no_speech_prob),
             is_final=not partial,
         )

@@ -52,3 +52,36 @@ async def test_with_one_thread_one_model_serves_both(tiny_models: TinyModels) ->
         assert all(model is stt._model for _partial, model in served)
     finally:
         await stt.close()
+
+
+def test_a_short_window_follows_the_audio_and_stays_whispers_own_by_default(tiny_models: TinyModels) -> None:
+    seconds = [np.zeros(int(16000 * s), dtype=np.float32) for s in (3.0, 8.2, 40.0)]
+    short = FasterWhisperSTT(tiny_models.stt, window_s=5)
+    assert [short.window(audio) for audio in seconds] == [5.0, 9.0, None]  # the audio and half a second, whole seconds
+    assert [FasterWhisperSTT(tiny_models.stt).window(audio) for audio in seconds] == [None, None, None]
+    assert FasterWhisperSTT(tiny_models.stt, language=None, window_s=5).window(seconds[0]) is None  # to be detected
+
+
+async def test_a_short_window_encodes_only_the_window_and_decodes_as_the_library_does(tiny_models: TinyModels) -> None:
+    stt = FasterWhisperSTT(tiny_models.stt, max_new_tokens=6, window_s=4)
+    try:
+        await check_speech_to_text(stt)
+        model = stt._model
+        encoded: list[int] = []
+        original = model.encode
+
+        def spy(features: np.ndarray) -> Any:
+            encoded.append(features.shape[-1])
+            return original(features)
+
+        model.encode = spy
+        audio = np.random.default_rng(0).normal(0, 0.1, 16000 * 2).astype(np.float32)
+        short = await stt.transcribe(audio)
+        assert encoded == [400] and short.is_final  # 4 s of 10 ms frames, not Whisper's 3000
+        # On a full window the hand-made pass must be the library's: the same prompt, suppressed tokens and cap.
+        library = stt._transcribe_window(model, audio, 30.0, partial=False)
+        segments, _info = model.transcribe(audio, **stt.decode_options(audio))
+        assert library.text == " ".join(s.text.strip() for s in segments).strip()
+        assert encoded[1:] == [3000, 3000]
+    finally:
+        await stt.close()

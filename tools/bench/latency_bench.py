@@ -51,7 +51,7 @@ from companion.core.torch_threads import run_in_passing_thread
 from companion.core.worker import CancelToken
 from companion.speech.sources import ArraySource, read_audio_file
 from companion.speech.stt.base import SpeechToText, ThreadedSpeechToText
-from companion.speech.stt.faster_whisper import FasterWhisperSTT
+from companion.speech.stt.faster_whisper import WHISPER_WINDOW_S, FasterWhisperSTT
 from companion.speech.stt.moonshine import MoonshineSTT
 from companion.speech.tts.piper import PiperTTS
 from companion.speech.types import INPUT_SAMPLE_RATE
@@ -149,7 +149,9 @@ def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, ar
     )
     models = ModelsConfig(
         dir=models_dir,
-        stt=SttConfig(backend=args.stt, path=stt_path, threads=args.stt_threads, max_new_tokens=STT_TOKENS),
+        stt=SttConfig(
+            backend=args.stt, path=stt_path, threads=args.stt_threads, max_new_tokens=STT_TOKENS, **_window(args)
+        ),
         llm=LlmConfig(
             path=llm_path,
             threads=args.llm_threads,
@@ -165,14 +167,26 @@ def _config(models_dir: Path, stt_path: Path, llm_path: Path, tts_path: Path, ar
     return config
 
 
+def _window(args: argparse.Namespace) -> dict[str, float]:
+    """faster-whisper's ``window_s`` when ``--stt-window`` shortens it (no other backend has the option)."""
+    window = getattr(args, "stt_window", WHISPER_WINDOW_S)
+    return {"window_s": window} if args.stt == "faster-whisper" and window < WHISPER_WINDOW_S else {}
+
+
+def _stt_label(args: argparse.Namespace) -> str:
+    window = _window(args)
+    return f"{args.stt} (window {window['window_s']:g} s)" if window else args.stt
+
+
 def bench_stt(config: Config) -> ThreadedSpeechToText:
     """The configured speech-to-text backend on the bench model (``--stt``), decoding ``STT_TOKENS`` tokens."""
     options = config.models.stt.options
     if config.models.stt.backend == "moonshine":
         return MoonshineSTT(options.path, threads=options.threads, max_new_tokens=STT_TOKENS)
     return FasterWhisperSTT(
-        options.path, threads=options.threads, beam_size=options.beam_size, max_new_tokens=STT_TOKENS
-    )
+        options.path, threads=options.threads, beam_size=options.beam_size, max_new_tokens=STT_TOKENS,
+        window_s=options.window_s,
+    )  # fmt: skip
 
 
 class _PauseRecorder(ConversationSession):
@@ -384,7 +398,9 @@ async def run_latency_bench(args: argparse.Namespace) -> LatencyResult:
     )
     note(f"the naive pipeline, {args.turns} turns ...")
     naive = await llm.worker.run(_naive_turns, config, llm, question, args.turns)  # the model's thread
-    return _result(measures, lag_p99, args.stt, reply_tokens=factory.reply_tokens, naive=naive, build_s=models.build_s)
+    return _result(
+        measures, lag_p99, _stt_label(args), reply_tokens=factory.reply_tokens, naive=naive, build_s=models.build_s
+    )
 
 
 async def run_peer_latency_bench(args: argparse.Namespace) -> LatencyResult:

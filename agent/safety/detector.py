@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 WARNING_BONUS = 0.04  # margin added per warning sign in this turn
 MEANS_ALONE_PENALTY = 0.05  # a means question with no setback, sign or crisis phrase asks a fact ("how tall is it?")
 NEGATION_PENALTY = 0.15  # margin removed when a crisis phrase is negated: embeddings do not see "never"
+IDIOM_PENALTY = 0.03  # margin removed when an idiom was masked and no sign is left: what remains is its setting
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 MEANS_LIKE_SCORE = 0.25  # a classifier this sure of a means, plan or preparation counts as a means question
 SAME_TURN_MEANS_SCORE = 0.5  # ... in the turn that tells the setback itself, it must be this sure
@@ -272,6 +273,8 @@ class CrisisDetector:
             signals.append("wants_to_live")
         if (negated or resolved or wants_to_live) and not crisis:
             margin -= NEGATION_PENALTY  # denied, told as past and over, or life wanted: the classifier counts less
+        if lex.idioms and not crisis and not warnings and not means:
+            margin -= IDIOM_PENALTY
         if means and not crisis and not warnings and not context.setback_then_means and not context.pressure:
             margin -= MEANS_ALONE_PENALTY
             signals.append("means_alone")

@@ -84,7 +84,8 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"|is worried|keep thinking|seem to think) (?:that )?"
     r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
     r"(?:i (?:do not|would not|will not|am not|have not|did not)|i really (?:do not|am not)|that is not (?:true|me"
-    r"|the case)|not a bit of it|far from it|not at all|not likely|no chance|not me)"
+    r"|the case)|not a bit of it|far from it|not at all|not likely|no chance|not me"
+    r"|i (?:really |honestly )?do not want to die|i am not giving up|i have not given up)"
     r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
 )
 # Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.

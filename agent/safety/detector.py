@@ -276,6 +276,7 @@ class CrisisDetector:
             margin -= NEGATION_PENALTY  # denied, told as past and over, or life wanted: the classifier counts less
         if lex.idioms and not crisis and not warnings and not means:
             margin -= IDIOM_PENALTY
+            signals.append("idiom_alone")
         if means and not crisis and not warnings and not context.setback_then_means and not context.pressure:
             margin -= MEANS_ALONE_PENALTY
             signals.append("means_alone")

@@ -37,6 +37,10 @@ from companion.agent.safety.normalise import normalise
         ("theyd be better off", "they would be better off"),
         ("my feat are killing me", "my feet are killing me"),  # a transcript's homophone
         ("a great feat of engineering", "a great feat of engineering"),
+        ("I'll no be coming back up", "i will not be coming back up"),  # Scots "no" before a verb
+        ("I'm no going", "i am not going"),
+        ("I can no longer walk it, I am no good at hills", "i can no longer walk it, i am no good at hills"),
+        ("there is no going back", "there is no going back"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

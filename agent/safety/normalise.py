@@ -212,7 +212,22 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         "my ",
     ),
     (r"(?<=[a-z]) 'em\b", " them"),
+    # Southern perfective "done": "she done told me", "I done talked it over"
+    (
+        r"\b(i|you|he|she|we|they|mama|daddy|mom|dad) done (told|said|took|taken|went|gone|made|got|had|quit|bought"
+        r"|wrote|given|gave|thought|decided|talked|tried|left|lost|sold|signed)\b",
+        r"\1 \2",
+    ),
     # Southern and Midwestern "ain't no point" is "there is no point" (a plain "ain't" is "is not", below)
+    (r"\bain'?t never\b", "is never"),  # a double negative: "my back ain't never gonna heal"
+    (
+        r"\b(i|you|we|they) ain'?t (had|got|been|done|seen|heard|told|gone|taken|eaten|slept|thought|felt|known)\b",
+        r"\1 have not \2",
+    ),
+    (
+        r"\b(he|she|it) ain'?t (had|got|been|done|seen|heard|told|gone|taken|eaten|slept|thought|felt|known)\b",
+        r"\1 has not \2",
+    ),
     (r"\bi ain'?t\b", "i am not"),
     (r"\b(you|we|they) ain'?t\b", r"\1 are not"),
     (r"(^|[,.;!?] |\band |\bbut |\bso )ain'?t no\b(?! (?:body|one|more|way))", r"\1there is no"),

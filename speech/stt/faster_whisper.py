@@ -4,7 +4,7 @@ Whisper pads every call to a 30 s window, so a call costs about the same for 1 s
 transcripts are rationed by the turn-taker, not here. ``window_s`` (whisper.cpp's ``audio_ctx``) shortens the window
 the encoder sees to the audio's length, at least ``window_s``: a 3 s question then costs a tenth of the encoder's
 time. Stock Whisper checkpoints were trained on 30 s windows only; on a window much shorter than that they may stop
-early or repeat themselves, so the default keeps 30 s (README, "Performance"; docs/TURN_TAKING.md).
+early or repeat themselves, so the default keeps 30 s (README, "Speech-to-text by name" and "Performance").
 """
 
 from __future__ import annotations

@@ -234,6 +234,83 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bi'?d\b(?= (?:rather|never|like|love|be|have|do|kill|end|hurt|want|just|give|go|take|jump|miss))", "i would"),
     (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),
 )
+# Jamaican Patois and Nigerian Pidgin, as a London or New York visitor speaks them: only forms that are not English
+# words, or that are read so only where the grammar shows them ("mi nuh waan live", "him a go end it", "I don buy
+# the rope", "e go quick"). "mi" is "my" before what one has, "I" before what one does, else "me".
+_MI_OWNS = (
+    "gold|bible|daughter|son|pickney|bredda|brother|sister|cousin|mother|mada|mumma|fada|father|godson|goddaughter|wife"
+    "|husband|man|woman|baby|granny|grandmother|grandfather|hand|hands|head|papers|medicine|phone|job|house|yard|life"
+    "|chain|people|family|kids|children|gun|tablets|pills|heart|friend|bredren|landlord|boss|church|visa|case|money"
+)
+_MI_DOES = (
+    "nuh|nah|neva|never|no|did|a|cyaan|caan|can|will|would|just|tired|decide|decided|pray|give|gave|tell|hope|waan|want"
+    "|think|feel|vex|deh|go|mek|have|haffi|know|see|lose|lost|still|was|is|am|cut|burn|take|tek|drink|swallow|buy|bought"
+    "|done|don|ready|cannot|couldn't|fi|not|nuffi|beg|love|sorry|walk|jump"
+)
+_CREOLE: tuple[tuple[str, str], ...] = (
+    (r"\bmiself\b", "myself"),
+    (r"\bwhere (?:mi|me|i) a go\b", "where i am going"),
+    (r"\b(?:mi|i) wan\b", "i want to"),
+    (r"\bfi real\b", "for real"),
+    (r"\bnah go\b", "will not"),
+    (r"\b(i|we|you|they|he|she) no go\b", r"\1 will not"),
+    (rf"\bmi (?=(?:{_MI_OWNS})\b)", "my "),
+    (
+        rf"(?<!\btell )(?<!\btold )(?<!\btext )(?<!\bgive )(?<!\bhelp )(?<!\bcall )(?<!\bmake )(?<!\bmek )(?<!\blet )"
+        rf"(?<!\bask )(?<!\bsend )(?<!\bfor )(?<!\bwith )(?<!\bto )(?<!\bfi )\bmi (?=(?:{_MI_DOES})\b)",
+        "i ",
+    ),
+    (r"\bi a (?=[a-z]+in\b|[a-z]+ing\b|think|feel|plan|wait|pray|beg|tell)", "i am "),
+    (r"\bmi\b", "me"),
+    (r"\b(him|her|dem|i|we|you) a go\b", r"\1 am going to"),
+    (r"\bhim am going to\b", "he is going to"),
+    (r"\bher am going to\b", "she is going to"),
+    (r"\bdem am going to\b", "they are going to"),
+    (r"\b(we|you) am going to\b", r"\1 are going to"),
+    (r"\bnuh waan\b", "do not want to"),
+    (r"\bwaan dead\b", "want to die"),
+    (r"\bwaan\b", "want to"),
+    (r"\bnuh\b", "not"),
+    (
+        r"\bnah (?=(?:go|gonna|need|want|see|come|deh|breathe|breathing|answer|stop|have|get|change|wake|eat|sleep)\b)",
+        "not ",
+    ),
+    (r"\bdey (beat|flog|hit|slap|kick|touch|threaten|lock|starve|burn)\b", r"\1s"),
+    (r"\bcyaan\b|\bcaan\b", "can not"),
+    (r"\bneva\b", "never"),
+    (r"\bdeh yah\b|\bdeh ya\b", "here"),
+    (r"\bgone fi good\b", "gone for good"),
+    (r"\bfi true\b", "for real"),
+    (r"(?<![-\w])fi\b", "to"),
+    (r"\b(?<!lady )di\b", "the"),
+    (r"\bdem (?=(?:would|will|go|dey|a|did|can|could|know|notice|think|seh|ask|better|nuh|not|free)\b)", "they "),
+    (r"\b(still|come back|over|right|deh) yah\b", r"\1 here"),
+    (r"\bdem\b", "them"),
+    (r"\bseh\b", "that"),
+    (r"\binna\b", "in"),
+    (r"\bdat\b", "that"),
+    (r"\bdis\b(?! (?:me|him|her|them|you|us)\b)", "this"),
+    (r"\bwid\b", "with"),
+    (r"\bmek\b", "make"),
+    (r"\bpickney\b", "child"),
+    (r"\bbredda\b", "brother"),
+    (r"\bgive weh\b|\bgi weh\b", "give away"),
+    (r"\bbout\b", "about"),
+    (r"\bwahala\b", "trouble"),
+    (r"\babeg\b", "please"),
+    # Pidgin: "I dey burn", "no dey again" (not here any more), "I don buy" (have bought), "e go" (it will), "na" (is)
+    (r"\b(i|we|they|you) no dey again\b", r"\1 am not here any more"),
+    (r"\bno dey\b", "am not"),
+    (r"\bi dey\b", "i am"),
+    (r"\b(he|she|im|e|it|my [a-z]+) dey\b", r"\1 is"),
+    (r"\b(we|they|dem|you) dey\b", r"\1 are"),
+    (r"\bgo don do am\b", "will have done it"),
+    (r"\b(i|we|he|she|they) don (buy|do|decide|finish|take|write|give|get|make|tell|tie|find)\b", r"\1 have \2"),
+    (r"\be go\b", "it will"),
+    (r"\bit will (quick|fast|painless|easy|pain me|hurt)\b", r"it will be \1"),
+    (r"\bna (?=(?:the|only|my|your|him|her|so|why|because|how|this|that|wetin|im)\b)", "is "),
+    (r"\bdo am\b", "do it"),
+)
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
 # What a speech recogniser keeps of hesitation ("i took um a whole pack"), and stutters ("the the bridge"); a few
 # words are doubled on purpose ("told her her dad", "what it is is", "ha ha", "bye bye") and stay.
@@ -402,7 +479,7 @@ def normalise(text: str) -> Normalised:
     out = _STRETCHED.sub(r"\1", out)
     out = _SPACES.sub(" ", _HESITATIONS.sub(" ", out))
     out = _STUTTER.sub(r"\1", out)
-    for pattern, replacement in _PHRASES:
+    for pattern, replacement in (*_PHRASES, *_CREOLE):
         out = re.sub(pattern, replacement, out)
     for pattern, replacement in _CONTRACTIONS:
         out = re.sub(pattern, replacement, out)

@@ -1250,6 +1250,8 @@ EVERYDAY_TWINS: dict[str, list[tuple[str, bool]]] = {
         ("my mate texted me 'look after my dog for me, sorry for everything' and now he won't answer his phone", True),
         ("can you look after my dog for me while I'm in hospital?", False),
         ("it's my last day in New York before we fly home", False),
+        ("Please give my warm coat to the new boy. Where I am going soon, I will not need any coat.", True),  # set CZ
+        ("I gave my old coat to a boy at the shelter, it was too small for me", False),
         ("tonight's my last night in my flat, tomorrow they'll find me", True),
     ],
     # A word like season or song in the turn does not make someone the speaker knows a character.

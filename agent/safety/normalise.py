@@ -311,6 +311,7 @@ _CREOLE: tuple[tuple[str, str], ...] = (
     (r"\bna (?=(?:the|only|my|your|him|her|so|why|because|how|this|that|wetin|im)\b)", "is "),
     (r"\bdo am\b", "do it"),
 )
+_REWRITES = (*_PHRASES, *_CREOLE)
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
 # What a speech recogniser keeps of hesitation ("i took um a whole pack"), and stutters ("the the bridge"); a few
 # words are doubled on purpose ("told her her dad", "what it is is", "ha ha", "bye bye") and stay.
@@ -479,7 +480,7 @@ def normalise(text: str) -> Normalised:
     out = _STRETCHED.sub(r"\1", out)
     out = _SPACES.sub(" ", _HESITATIONS.sub(" ", out))
     out = _STUTTER.sub(r"\1", out)
-    for pattern, replacement in (*_PHRASES, *_CREOLE):
+    for pattern, replacement in _REWRITES:
         out = re.sub(pattern, replacement, out)
     for pattern, replacement in _CONTRACTIONS:
         out = re.sub(pattern, replacement, out)

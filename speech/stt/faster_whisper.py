@@ -125,6 +125,9 @@ class FasterWhisperSTT(ThreadedSpeechToText):
         self._temperature = temperature
         self._max_new_tokens = max_new_tokens
         self._window_s = window_s
+        self._tokenizer: Any = None  # the short-window pass's, built with the model (_load)
+        self._prompt: list[int] = []
+        self._suppressed: list[int] = []
 
     def _load(self) -> None:
         faster_whisper = require("faster_whisper", extra="speech", what="the faster-whisper backend")
@@ -141,6 +144,17 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             # The final transcript gets the threads; drafts a one-thread model of their own. CTranslate2's OpenMP,
             # like torch's, slows every call once two of its threads run teams (core/torch_threads.py).
             self._model, self._draft_model = whisper(self._threads, workers=1), whisper(1, workers=1)
+        if self._window_s < WHISPER_WINDOW_S and self.language is not None:
+            # The short-window pass's tokenizer, prompt and suppressed tokens: the same for every call and model.
+            from faster_whisper.tokenizer import Tokenizer
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            model = self._model
+            self._tokenizer = Tokenizer(
+                model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=self.language
+            )
+            self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+            self._suppressed = get_suppressed_tokens(self._tokenizer, [-1])
 
     def token_cap(self, audio: np.ndarray) -> int:
         """New tokens at most: proportional to the audio, so a confused model cannot decode for seconds."""
@@ -194,23 +208,18 @@ class FasterWhisperSTT(ThreadedSpeechToText):
     def _transcribe_window(self, model: Any, audio: np.ndarray, window_s: float, partial: bool) -> Transcript:
         """One greedy or beam pass over an encoder window of ``window_s`` seconds (the audio is shorter)."""
         from faster_whisper.audio import pad_or_trim
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import get_suppressed_tokens
 
-        multilingual = model.model.is_multilingual
-        tokenizer = Tokenizer(model.hf_tokenizer, multilingual, task="transcribe", language=self.language)
-        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         extractor = model.feature_extractor
         features = pad_or_trim(extractor(audio), round(window_s * extractor.sampling_rate / extractor.hop_length))
         encoded = model.encode(features)
         sampling = {"sampling_temperature": self._temperature, "sampling_topk": 0} if self._temperature > 0 else {}
         result = model.model.generate(
-            encoded, [prompt], beam_size=self._beam_size, max_length=len(prompt) + self.token_cap(audio),
-            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+            encoded, [self._prompt], beam_size=self._beam_size, max_length=len(self._prompt) + self.token_cap(audio),
+            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=self._suppressed,
             **sampling,
         )[0]  # fmt: skip
         return Transcript(
-            text=tokenizer.decode(result.sequences_ids[0]).strip(),
+            text=self._tokenizer.decode(result.sequences_ids[0]).strip(),
             language=self.language,
             words=(),
             no_speech_probability=float(result.no_speech_prob),

@@ -295,7 +295,11 @@ _CREOLE: tuple[tuple[str, str], ...] = (
     (r"\bpickney\b", "child"),
     (r"\bbredda\b", "brother"),
     (r"\bgive weh\b|\bgi weh\b", "give away"),
-    (r"\bbout\b", "about"),
+    # "lies bout mi" is "about"; English "a bout of flu", "the title bout" stay
+    (
+        r"(?<!\ba )(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\bmy )(?<!\bnext )(?<!\blast )(?<!\btitle )\bbout\b(?! of\b)",
+        "about",
+    ),
     (r"\bwahala\b", "trouble"),
     (r"\babeg\b", "please"),
     # Pidgin: "I dey burn", "no dey again" (not here any more), "I don buy" (have bought), "e go" (it will), "na" (is)

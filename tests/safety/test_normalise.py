@@ -41,6 +41,8 @@ from companion.agent.safety.normalise import normalise
         ("I'm no going", "i am not going"),
         ("I can no longer walk it, I am no good at hills", "i can no longer walk it, i am no good at hills"),
         ("there is no going back", "there is no going back"),
+        ("him spread lies bout mi", "him spread lies about me"),  # Jamaican Patois
+        ("I had a bad bout of flu before the title bout", "i had a bad bout of flu before the title bout"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

@@ -38,6 +38,10 @@ IDIOM_PENALTY = 0.03  # margin removed when an idiom was masked and no sign is l
 IMPERSONAL_PENALTY = 0.05  # margin removed for a general question about nobody in particular ("why does ...?")
 MEANS_LIKE_SCORE = 0.25  # a classifier this sure of a means, plan or preparation counts as a means question
 SAME_TURN_MEANS_SCORE = 0.5  # ... in the turn that tells the setback itself, it must be this sure
+# A turn this close to the setback exemplars (mean cosine of the nearest three) tells a loss, in whatever words. Chosen
+# on the contexts of every labelled set (docs/SAFETY.md): 0.45 recognised 320 of 481 setback-then-means contexts and
+# 4 of 236 innocent ones (0.40: 397 and 20).
+SETBACK_SIMILARITY = 0.45
 _QUESTION = re.compile(
     # a rhetorical question ("what's the point...", "why bother") discloses: it is not a general question
     r"^(?!is it (?:normal|okay|ok|wrong|bad|weird|selfish) to"
@@ -65,7 +69,9 @@ _RESOLVED = re.compile(
 # the question count as negated, and only when the answer ends there ("... and I didn't tell her I want to die" is
 # no answer).
 _ASKED_AND_DENIED = re.compile(
-    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if|whether) (?P<question>i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
+    # "asked me if I ..." or, with the question's own order, "asked me did I ever ..."
+    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if |whether |(?=(?:did|do|have|had|was|am|would|will|could) i\b))"
+    r"(?P<question>(?:(?:did|do|have|had|was|am|would|will|could) )?i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
     r"(?:(?:honestly|genuinely|truthfully|truly),? )?"
     r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
@@ -83,10 +89,14 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"(?:think|thinks|thought|assume|assumes|assumed|reckon|reckons|expect|expects|worry|worries|worried|are worried"
     r"|is worried|keep thinking|seem to think) (?:that )?"
     r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
-    r"(?:i (?:do not|would not|will not|am not|have not|did not)|i really (?:do not|am not)|that is not (?:true|me"
-    r"|the case)|not a bit of it|far from it|not at all|not likely|no chance|not me"
+    r"(?:i (?:do not|would not|will not|am not|have not|did not|have never|would never|never)"
+    r"|i really (?:do not|am not)|that is not (?:true|me|the case)"
+    r"|not a bit of it|far from it|not at all|not likely|no chance|not me"
     r"|i (?:really |honestly )?do not want to die|i am not giving up|i have not given up)"
-    r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)))?\s*(?:[.,;!]|$)"
+    r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)"
+    r"|(?:thought|thinking|considered) (?:of|about) (?:it|that|hurting myself|harming myself|killing myself|doing"
+    r" (?:anything|something|that)(?: like that| stupid)?)))?\s*(?:[.,;!]|$)"
+    r"(?!\s*but (?:now|lately|recently|these days|this (?:week|month|year)|today|tonight)\b)"
 )
 # Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.
 _WELL = re.compile(
@@ -100,6 +110,13 @@ _WANTS_TO_LIVE = re.compile(
     r"i (?:really |do |very much |definitely |still |just )?want to "
     r"(?:live|stay alive|be alive|keep living|go on living)"
     r"\s*(?:$|[.!;,](?!\s*(?:but|only|just not|except|yet|though)\b))"
+    # or that life goes on, as people say when they are coping ("didn't get the placement ... what to do, life goes on")
+    r"|(?:^|[.!?;,] ?|\b(?:and|so|but|anyway) )life (?:goes|will go|has to go|must go) on"
+    r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
+)
+# A death wish said and explained away at once: "I only said I want to die because India lost the match".
+_SAID_BECAUSE = re.compile(
+    r"\bi (?:only|just|was only|was just) said (?:that )?(?P<question>i\b[^.?!;]{0,60}?) because\b"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
@@ -161,6 +178,8 @@ class CrisisDetector:
         self.lexicon = lexicon
         self.classifier = classifier
         self.threshold = classifier.threshold if threshold is None else threshold
+        # What makes a told setback no setback ("got laid off, but honestly I'm relieved") does so for a near one too.
+        self._ended_well = tuple(u for entry in lexicon.entries if entry.level is Level.SETBACK for u in entry.unless)
         self.semantic_failures = 0
 
     @classmethod
@@ -237,6 +256,7 @@ class CrisisDetector:
             lex = _resolve(lex)
         denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
         denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
+        denied += [m.group("question") for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").
@@ -244,18 +264,27 @@ class CrisisDetector:
         crisis = lex.active(Level.CRISIS)
         warnings = lex.active(Level.WARNING)
         means = lex.active(Level.MEANS)
-        setback = bool(lex.active(Level.SETBACK))
+        setback_told = bool(lex.active(Level.SETBACK))
+        setback_near = (
+            semantic is not None
+            and semantic.setback >= SETBACK_SIMILARITY
+            and not any(u.search(evidence.norm.text) for u in self._ended_well)
+        )
+        setback = setback_told or setback_near
         negated = [h for h in lex.hits if h.negated and h.level in (Level.CRISIS, Level.WARNING)]
         warning_ids = frozenset(h.entry for h in warnings)
         means_like = bool(means) or _leans_to_means(semantic, MEANS_LIKE_SCORE)
         # A setback and a means question in one turn: the means must be named, or the classifier sure of it
         # ("my girlfriend broke up with me, it sucks but I'll be fine" leans 0.25 to a plan and asks about nothing).
         means_in_setback_turn = bool(means) or _leans_to_means(semantic, SAME_TURN_MEANS_SCORE)
-        context = (memory or TurnMemory()).assess(setback and means_in_setback_turn, means_like, warning_ids)
+        # A loss recognised by its closeness alone explains the next turns' questions, not this turn's own words.
+        context = (memory or TurnMemory()).assess(setback_told and means_in_setback_turn, means_like, warning_ids)
 
         signals = [h.signal for h in lex.hits if h.level is not Level.SETBACK]
-        if setback:
+        if setback_told:
             signals.append("lexicon:setback")
+        if setback_near and semantic is not None:
+            signals.append(f"semantic:setback:{semantic.setback:.2f}")
         signals.extend(f"idiom:{phrase.strip()}" for phrase in lex.idioms)
         if lex.fiction:
             signals.append("fiction")
@@ -291,7 +320,7 @@ class CrisisDetector:
             category = _most_urgent(crisis)
         # Two signs: two warnings, or one beside an earlier one, or beside a loss told in the same turn ("my sister
         # lost twins last month and she's texted me saying she's going to join them tonight").
-        elif len(warning_ids) >= 2 or (warning_ids and (context.earlier_warnings or setback)):
+        elif len(warning_ids) >= 2 or (warning_ids and (context.earlier_warnings or setback_told)):
             score = max(score, TWO_SIGNS_SCORE)
             category = _most_urgent(warnings)
         elif context.setback_then_means:
@@ -321,7 +350,10 @@ def _resolve(lex: LexiconResult, within: Sequence[str] | None = None) -> Lexicon
 
     def resolvable(hit: Hit) -> bool:
         inside = within is None or any(hit.phrase.strip(" .,;!?") in question for question in within)
-        return hit.category in _RESOLVABLE and hit.level is Level.CRISIS and inside
+        # A warning sign inside a denied question or supposition is denied with it ("people think I'll do something
+        # stupid, but I have never thought of hurting myself"); told as past and over, only crisis phrases are.
+        level = hit.level is Level.CRISIS or (within is not None and hit.level is Level.WARNING)
+        return hit.category in _RESOLVABLE and level and inside
 
     return replace(lex, hits=[replace(h, negated=True) if resolvable(h) else h for h in lex.hits])
 

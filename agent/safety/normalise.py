@@ -129,6 +129,8 @@ _WORDS: dict[str, str] = {
     "theres": "there is",
     "wanna": "want to",
     "gonna": "going to",
+    "gon": "going to",
+    "finna": "going to",
     "gotta": "got to",
     "hafta": "have to",
     "tryna": "trying to",
@@ -231,6 +233,22 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bi ain'?t\b", "i am not"),
     (r"\b(you|we|they) ain'?t\b", r"\1 are not"),
     (r"(^|[,.;!?] |\band |\bbut |\bso )ain'?t no\b(?! (?:body|one|more|way))", r"\1there is no"),
+    # African American English: negative inversion ("can't nobody survive that") and a dropped copula ("she taking
+    # the kids", "he not coming back")
+    (r"\b(can|could|will|would|do|does|did|is|was)(?:'t|n'?t| not) (nobody|no one|nothing)\b", r"\2 \1"),
+    (r"\bwo(?:n'?t| not) (nobody|no one|nothing)\b", r"\1 will"),
+    (r"\bain'?t (nobody|no one|nothing) (?=(?:gonna|gon|going|coming|finna|want|care|notice|miss)\b)", r"\1 is "),
+    (
+        r"\b(he|she) (?=(?:taking|leaving|moving|going|coming|trying|tryna|finna|gon|getting|saying|talking|serious"
+        r"|tired|not (?:coming|going|taking|leaving|answering|picking|ever))\b)",
+        r"\1 is ",
+    ),
+    (r"\bi (?=(?:going (?:and|an|to)|serious|tired of|done with|finished with|not joking|not playing)\b)", "i am "),
+    (r"\bwhat coming\b", "what is coming"),
+    (r"\bion (?=(?:know|even|care|want|wanna|feel|think|like|need|got|see|be|wan|mind|trust|sleep)\b)", "i do not "),
+    # Indian English's stative progressive, where it carries the sign: "I am not seeing any reason to go on"
+    (r"\b(?:i )?am not seeing (any|a|the) (reason|point|way|future|hope|use|meaning|light)\b", r"i do not see \1 \2"),
+    (r"\bam having no\b", "have no"),
     (r"\bi'?d\b(?= (?:rather|never|like|love|be|have|do|kill|end|hurt|want|just|give|go|take|jump|miss))", "i would"),
     (r"\bi'?ll\b(?= (?:be|never|do|kill|end|hurt|just|go|take|jump|miss|make|give|get|not|finally))", "i will"),
 )
@@ -314,6 +332,36 @@ _CREOLE: tuple[tuple[str, str], ...] = (
     (r"\bit will (quick|fast|painless|easy|pain me|hurt)\b", r"it will be \1"),
     (r"\bna (?=(?:the|only|my|your|him|her|so|why|because|how|this|that|wetin|im)\b)", "is "),
     (r"\bdo am\b", "do it"),
+    (r"\b(cut|drink|take|swallow|chop|buy|finish|end|tie|hide|keep|throw|burn|cook|sell) am\b", r"\1 it"),
+    (r"\b(kill|beat|stab|shoot|slap|wound|deal with|wait for|catch|teach) am\b", r"\1 him"),
+    (r"\bno be say (i|we|he|she|they) (?:wan|want|waan)(?: to)?\b", r"\1 do not want to"),
+    (r"\bno be say\b", "it is not that"),
+    (r"\bno fit again\b", "can not go on any more"),
+    (r"\bno fit\b", "can not"),
+    (
+        r"\b(i|you|he|she|we|they|e|it|person|somebody|nobody|una) fit "
+        r"(?=(?:take|do|swallow|drink|jump|stop|die|survive|go|see|buy|get|find|sleep|eat|kill|live|cope|bear|carry|tell|hold|reach)\b)",
+        r"\1 can ",
+    ),
+    (r"\b(she|he|e) wan\b", r"\1 wants to"),
+    (r"\b(dem|they|we|you) wan\b", r"\1 want to"),
+    (r"\bwant to dead\b", "want to die"),
+    (r"\bwey\b", "that"),
+    (r"\bwetin\b", "what"),
+    (r"\bnutten\b|\bnuttin\b|\bnutin\b|\bnotin\b", "nothing"),
+    # Trinidadian and Bajan: "ah cyah sleep" (I can't), "I eh joking" (am not), "mih son dead" (is dead), "doh" (don't)
+    (r"\bcyah\b", "can not"),
+    (r"\bmih\b", "my"),
+    (r"\bah (?=(?:can not|can|go|going|doh|eh|want|feel|tired|done|have|need|could|will|would|know|think)\b)", "i "),
+    (r"\bi eh (?=[a-z]+ing\b|(?:want|have|know|care|able|bothered|ever|going)\b)", "i am not "),
+    (r"\b(he|she|it) eh (?=[a-z]+ing\b|(?:want|have|know|care|able|bothered|ever|going)\b)", r"\1 is not "),
+    (r"\bdoh (?=(?:want|wan|know|care|feel|think|see|have|need|like|go|eat|sleep|tell|worry|call)\b)", "do not "),
+    (
+        r"\b(my|his|her|our|their) (son|daughter|boy|girl|husband|wife|mother|father|mom|dad|mama|mummy|daddy|brother"
+        r"|sister|baby|child|friend|best friend|cousin|partner|man|woman) dead\b",
+        r"\1 \2 is dead",
+    ),
+    (r"\bde (?=[a-z])", "the "),
 )
 _REWRITES = (*_PHRASES, *_CREOLE)
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'-]*")
@@ -462,6 +510,8 @@ def _expand_word(word: str) -> str:
     if word in _WORDS:
         return _WORDS[word]
     stem = word.rstrip("'")
+    if stem in _WORDS:  # a closing quote: "'kms' is my whole personality"
+        return _WORDS[stem]
     if stem.endswith("in") and len(stem) > 3 and stem not in _NOT_DROPPED_G:
         words = _vocabulary()
         if stem in _DROPPED_G_WORDS or (stem not in words and stem + "g" in words):

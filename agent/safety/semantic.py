@@ -19,7 +19,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,23 +43,29 @@ SLOPE = 0.05  # margin per logit unit: the score's steepness around the threshol
 # Chosen with the whole detector, each labelled set left out of the head's training in turn (docs/SAFETY.md): 0.5 kept
 # almost all the recall of 1.0 (0.978 against 0.982 over 937 risk items) with fewer false alarms (1.7 % against 2.7 %).
 HEAD_WEIGHT = 0.5
+SETBACK_TOP_K = 3
 
 
 @dataclass(frozen=True)
 class Exemplars:
     crisis: list[tuple[str, str]]  # (category, text)
     benign: list[tuple[str, str]]  # (group, text)
+    # Serious losses told as facts ("they let me go after nineteen years"): not a risk, and not in the margin, but a
+    # turn close to them is a setback for the conversation layer (a means question after it is a warning sign).
+    setback: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def load(cls, paths: Sequence[Path] = ()) -> Exemplars:
         """The built-in exemplars plus each file in ``paths`` (same format), which only add."""
         crisis: list[tuple[str, str]] = []
         benign: list[tuple[str, str]] = []
+        setback: list[tuple[str, str]] = []
         for path in (DEFAULT_EXEMPLARS, *paths):
             data = _read(path)
             crisis.extend(_pairs(data.get("crisis"), path, "crisis"))
             benign.extend(_pairs(data.get("benign"), path, "benign"))
-        return cls(crisis, benign)
+            setback.extend(_pairs(data.get("setback"), path, "setback"))
+        return cls(crisis, benign, setback)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class SemanticResult:
     category: str  # the category of the nearest crisis exemplars
     nearest: str  # the closest crisis exemplar (for audits)
     benign: str  # the closest benign exemplar
+    setback: float = 0.0  # mean similarity of the nearest setback exemplars (SETBACK_TOP_K), over the texts
 
     @property
     def signal(self) -> str:
@@ -101,6 +108,7 @@ class SemanticClassifier:
         self.worker = ModelWorker("safety-semantic")
         self._crisis: np.ndarray | None = None
         self._benign: np.ndarray | None = None
+        self._setback: np.ndarray | None = None
 
     # -- loading ---------------------------------------------------------------------------------------------------
 
@@ -113,8 +121,9 @@ class SemanticClassifier:
         if self._crisis is not None:
             return
         vectors = self._cached_vectors()
-        split = len(self.exemplars.crisis)
-        self._crisis, self._benign = vectors[:split], vectors[split:]
+        crisis, benign = len(self.exemplars.crisis), len(self.exemplars.benign)
+        self._crisis, self._benign = vectors[:crisis], vectors[crisis : crisis + benign]
+        self._setback = vectors[crisis + benign :]
 
     async def warm_up(self) -> None:
         await self.run(self.load)
@@ -126,9 +135,8 @@ class SemanticClassifier:
         return await self.worker.run(fn, *args)
 
     def _cached_vectors(self) -> np.ndarray:
-        texts = [self.prepare(t) for _, t in self.exemplars.crisis] + [
-            self.prepare(t) for _, t in self.exemplars.benign
-        ]
+        exemplars = self.exemplars
+        texts = [self.prepare(t) for _, t in (*exemplars.crisis, *exemplars.benign, *exemplars.setback)]
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]  # the texts as embedded
         name = f"exemplars-{self.embedder.fingerprint()}-{digest}.npy"
         path = self.cache_dir / name if self.cache_dir is not None else None
@@ -170,7 +178,7 @@ class SemanticClassifier:
     def classify_sync(self, texts: Sequence[str]) -> SemanticResult:
         """The strongest evidence over ``texts`` (a turn, its sentences, a report turned to the first person)."""
         self.load()
-        assert self._crisis is not None and self._benign is not None
+        assert self._crisis is not None and self._benign is not None and self._setback is not None
         vectors = self.embedder.embed(list(texts))
         crisis_sims = vectors @ self._crisis.T
         benign_sims = vectors @ self._benign.T
@@ -189,7 +197,16 @@ class SemanticClassifier:
             category=category,
             nearest=self.exemplars.crisis[int(nearest[0])][1],
             benign=self.exemplars.benign[int(np.argmax(benign_sims[best]))][1],
+            setback=self._setback_similarity(vectors),
         )
+
+    def _setback_similarity(self, vectors: np.ndarray) -> float:
+        assert self._setback is not None
+        if not len(self._setback):
+            return 0.0
+        sims = vectors @ self._setback.T
+        k = min(SETBACK_TOP_K, sims.shape[1])
+        return float(np.sort(sims, axis=1)[:, -k:].mean(axis=1).max())
 
     async def classify(self, texts: Sequence[str]) -> SemanticResult:
         """``classify_sync`` in the classifier's worker thread: the event loop is never blocked by the model."""
@@ -222,7 +239,7 @@ def _read(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: YAML syntax error: {error}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected 'crisis:' and/or 'benign:' sections")
+        raise ConfigError(f"{path}: expected 'crisis:', 'benign:' and/or 'setback:' sections")
     return data
 
 

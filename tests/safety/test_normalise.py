@@ -43,6 +43,25 @@ from companion.agent.safety.normalise import normalise
         ("there is no going back", "there is no going back"),
         ("him spread lies bout mi", "him spread lies about me"),  # Jamaican Patois
         ("I had a bad bout of flu before the title bout", "i had a bad bout of flu before the title bout"),
+        # African American English: negative inversion, a dropped copula, "gon", "ion"
+        ("I need one where can't nobody survive the fall", "i need one where nobody can survive the fall"),
+        ("she taking the kids and she not coming back", "she is taking the kids and she is not coming back"),
+        ("ion even care no more", "i do not even care no more"),
+        ("she gon kill me", "she is going to kill me"),
+        ("he is an ion in solution", "he is an ion in solution"),
+        ("I am not seeing any reason to go on", "i do not see any reason to go on"),  # Indian English
+        ("Mih son dead. Ah cyah sleep", "my son is dead. i can not sleep"),  # Trinidadian
+        ("I eh joking, is for me", "i am not joking, is for me"),
+        ("I doh want to go", "i do not want to go"),
+        (
+            "she wan drink bleach, she say she no fit again",
+            "she wants to drink bleach, she say she can not go on any more",
+        ),
+        ("how much person fit take", "how much person can take"),  # Nigerian Pidgin
+        ("It fit in the box", "it fit in the box"),
+        ("mi nuh waan dead or nutten", "i do not want to die or nothing"),
+        ("No be say I wan kill myself", "i do not want to kill myself"),
+        ("a wan smile", "a wan smile"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

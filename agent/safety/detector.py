@@ -73,7 +73,8 @@ _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if |whether |(?=(?:did|do|have|had|was|am|would|will|could) i\b))"
     r"(?P<question>(?:(?:did|do|have|had|was|am|would|will|could) )?i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
     r"(?:(?:honestly|genuinely|truthfully|truly),? )?"
-    r"(?:no[.!,]|nope\b|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
+    r"(?:no(?: lah| leh| lor| la| po| na| ah| man| mate| pet| love| bro| bruh| fam)?[.!,]|nope\b"
+    r"|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
@@ -117,6 +118,9 @@ _WANTS_TO_LIVE = re.compile(
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".
 _SAID_BECAUSE = re.compile(
     r"\bi (?:only|just|was only|was just) said (?:that )?(?P<question>i\b[^.?!;]{0,60}?) because\b"
+    # "when I said I was tired of it all, I meant the bus service, not life"
+    r"|\bwhen i said (?:that )?(?P<meant>i\b[^.?!;]{0,60}?),? (?:[\w'-]+, )?"
+    r"i (?:meant|was talking about|was on about)\b(?! (?:it|that|every word|what i said)\b)"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
@@ -256,7 +260,7 @@ class CrisisDetector:
             lex = _resolve(lex)
         denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
         denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
-        denied += [m.group("question") for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
+        denied += [m.group("question") or m.group("meant") for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").

@@ -120,6 +120,12 @@ _WORDS: dict[str, str] = {
     "nan": "grandma",
     "nana": "grandma",
     "nanna": "grandma",
+    "lola": "grandma",  # Filipino English
+    "lolo": "grandpa",
+    "owt": "anything",  # Northern English
+    "nowt": "nothing",
+    "summat": "something",
+    "kena": "got",  # Singapore and Malaysian English: "kena sacked"
     "gran": "grandma",
     "granny": "grandma",
     "grandad": "grandpa",
@@ -209,7 +215,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # Northern and Irish "me" for "my" before what one has: "scratching me legs", "me mam"
     (
         r"\bme (?=(?:mam|mum|mom|dad|da|nan|gran|legs?|arms?|wrists?|thighs?|head|heart|chest|face|skin|body|pills"
-        r"|tablets|meds|life|kids|bairns?|wife|husband|missus|fella|lad|lass|brother|sister|mates?|family|house|flat"
+        r"|tablets|meds|life|kids|bairns?|wife|husband|missus|fella|lad|lass|brother|sister|mates?|family|house|flat|hands?"
+        r"|bus pass|glasses|reading glasses|coat|watch|ring|things|stuff|books|records|tools|keys|bike|dog|cat|medals"
         r"|room|car|van|job|rope|knife|blade)\b)",
         "my ",
     ),
@@ -245,6 +252,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\bi (?=(?:going (?:and|an|to)|serious|tired of|done with|finished with|not joking|not playing)\b)", "i am "),
     (r"\bwhat coming\b", "what is coming"),
+    # Singapore English: "confirm cannot survive one" (surely cannot survive); Filipino English "lola ko" (my grandma)
+    (r"\bconfirm (?=(?:can not|cannot|can't|will|die|dead|sure)\b)", "surely "),
+    (r"\b(can not|cannot|can't|will not|won't|sure|surely) (survive|die|dead|live|make it) one\b", r"\1 \2"),
+    (r"\b(lola|lolo|nanay|tatay|kuya|ate|anak|asawa) ko\b", r"my \1"),
     (r"\bion (?=(?:know|even|care|want|wanna|feel|think|like|need|got|see|be|wan|mind|trust|sleep)\b)", "i do not "),
     # Indian English's stative progressive, where it carries the sign: "I am not seeing any reason to go on"
     (r"\b(?:i )?am not seeing (any|a|the) (reason|point|way|future|hope|use|meaning|light)\b", r"i do not see \1 \2"),

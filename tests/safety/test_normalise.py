@@ -62,6 +62,10 @@ from companion.agent.safety.normalise import normalise
         ("mi nuh waan dead or nutten", "i do not want to die or nothing"),
         ("No be say I wan kill myself", "i do not want to kill myself"),
         ("a wan smile", "a wan smile"),
+        ("confirm cannot survive one right?", "surely can not survive right?"),  # Singapore English
+        ("Lola ko stopped her meds", "my grandma stopped her meds"),  # Filipino English
+        ("I'll have no use for owt, me hands are shaking", "i will have no use for anything, my hands are shaking"),
+        ("the one on the left is mine, I want one", "the one on the left is mine, i want one"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

@@ -112,7 +112,10 @@ _WANTS_TO_LIVE = re.compile(
     r"(?:live|stay alive|be alive|keep living|go on living)"
     r"\s*(?:$|[.!;,](?!\s*(?:but|only|just not|except|yet|though)\b))"
     # or that life goes on, as people say when they are coping ("didn't get the placement ... what to do, life goes on")
-    r"|(?:^|[.!?;,] ?|\b(?:and|so|but|anyway) )life (?:goes|will go|has to go|must go) on"
+    r"|(?:^|[.!?;,] ?|\b(?:and|so|but|anyway) )(?:life (?:goes|will go|has to go|must go) on"
+    r"|i will (?:try again|keep trying|get there|keep going)(?: in [a-z]+| next [a-z]+| tomorrow)?"
+    r"|(?:my|the) (?:children|kids|family|daughter|son|wife|husband) (?:give|gives) me (?:the )?"
+    r"(?:power|strength|reason|courage) to (?:continue|go on|keep going))"
     r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
 )
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".

@@ -257,6 +257,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(can not|cannot|can't|will not|won't|sure|surely) (survive|die|dead|live|make it) one\b", r"\1 \2"),
     (r"\b(lola|lolo|nanay|tatay|kuya|ate|anak|asawa) ko\b", r"my \1"),
     (r"\bion (?=(?:know|even|care|want|wanna|feel|think|like|need|got|see|be|wan|mind|trust|sleep)\b)", "i do not "),
+    # A learner's "I am having 40 years" (I am 40)
+    (
+        r"\bi (?:am having|have|having) (\d+|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ][a-z]+)?"
+        r" years\b"
+        r"(?! (?:of|in|at|with|ago|since|left|to|for|experience))",
+        r"i am \1 years old",
+    ),
     # Indian English's stative progressive, where it carries the sign: "I am not seeing any reason to go on"
     (r"\b(?:i )?am not seeing (any|a|the) (reason|point|way|future|hope|use|meaning|light)\b", r"i do not see \1 \2"),
     (r"\bam having no\b", "have no"),

@@ -8,7 +8,8 @@ turns). The rules that join them are few and fixed:
 * two different warning signs (this turn, or one now and one in the last turns) are a risk;
 * otherwise the classifier's margin, plus a bonus per warning sign and the decayed evidence of the last turns, minus
   a penalty when a crisis phrase was negated ("I would never hurt myself"), is a risk past the threshold;
-* a means question after a loss or setback (in this turn or the last ones) is a risk.
+* a means question after a loss or setback (in this turn or the last ones) is a risk; a setback is a lexicon phrase,
+  or (for the next turns only) a turn close to the setback exemplars.
 
 The detector does not depend on the language model and has no switch: the policy chain runs it on every turn.
 """

@@ -6,7 +6,9 @@ with curated exemplars (``data/exemplars.yaml``, plus a deployment's own): the m
 crisis exemplars minus that of the ``k`` closest benign ones (idioms, fiction, history, medical facts, negations,
 ordinary sadness). Benign contrast matters: "I can't wait to wake up early" is as close to "I never want to wake up"
 as many true paraphrases are, but it is closer still to benign exemplars about mornings. The margin is mapped to a
-score in [0, 1] whose 0.5 is the decision threshold.
+score in [0, 1] whose 0.5 is the decision threshold. The same vectors are also compared with setback exemplars
+(serious losses told as facts): their closeness, ``SemanticResult.setback``, tells the conversation layer that a loss
+was told in words no lexicon phrase knows; it takes no part in the margin.
 
 Embedding takes 3 to 10 ms on one core, too long for the event loop: ``classify`` runs in the classifier's own
 worker thread (``companion.core.worker``); ``classify_sync`` is for the command line and for that thread. Exemplar

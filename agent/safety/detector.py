@@ -125,6 +125,9 @@ _SAID_BECAUSE = re.compile(
     # "when I said I was tired of it all, I meant the bus service, not life"
     r"|\bwhen i said (?:that )?(?P<meant>i\b[^.?!;]{0,60}?),? (?:[\w'-]+, )?"
     r"i (?:meant|was talking about|was on about)\b(?! (?:it|that|every word|what i said)\b)"
+    # "when I say kms it's just a figure of speech"
+    r"|\bwhen i say (?P<says>[^.?!;]{0,40}?),? (?:it is|that is) (?:just |only )?(?:a figure of speech|a joke|an"
+    r" expression|a saying|banter|slang|how i talk|how we talk)\b"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
@@ -264,7 +267,7 @@ class CrisisDetector:
             lex = _resolve(lex)
         denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
         denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
-        denied += [m.group("question") or m.group("meant") for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
+        denied += [m["question"] or m["meant"] or m["says"] for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").

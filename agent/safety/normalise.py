@@ -252,6 +252,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\bi (?=(?:going (?:and|an|to)|serious|tired of|done with|finished with|not joking|not playing)\b)", "i am "),
     (r"\bwhat coming\b", "what is coming"),
+    # Spanish in an English sentence, as bilingual visitors speak; not "me quiero morir" or "ya no puedo más", which
+    # are as often said of a spilled drink or sore feet
+    (r"\bme voy a matar\b|\bvoy a matarme\b", "i am going to kill myself"),
+    (r"\bno quiero vivir\b", "i do not want to live"),
+    (r"\bgracias por todo\b", "thanks for everything"),
+    (r"\bcartas\b", "letters"),
+    (r"\bpastillas\b", "pills"),
     # Singapore English: "confirm cannot survive one" (surely cannot survive); Filipino English "lola ko" (my grandma)
     (r"\bconfirm (?=(?:can not|cannot|can't|will|die|dead|sure)\b)", "surely "),
     (r"\b(can not|cannot|can't|will not|won't|sure|surely) (survive|die|dead|live|make it) one\b", r"\1 \2"),

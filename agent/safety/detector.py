@@ -74,7 +74,7 @@ _ASKED_AND_DENIED = re.compile(
     r"\b(?:asked|asks|ask|asking) (?:me )?(?:if |whether |(?=(?:did|do|have|had|was|am|would|will|could) i\b))"
     r"(?P<question>(?:(?:did|do|have|had|was|am|would|will|could) )?i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
     r"(?:(?:honestly|genuinely|truthfully|truly),? )?"
-    r"(?:no(?: lah| leh| lor| la| po| na| ah| man| mate| pet| love| bro| bruh| fam)?[.!,]|nope\b"
+    r"(?:no(?: lah| leh| lor| la| po| na| ah| man| mate| pet| love| bro| bruh| fam)?[.!,]|nope\b|never[.!,]"
     r"|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
@@ -93,12 +93,13 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"(?P<question>[^.?!;]{0,80}?\bi\b[^.?!;]{0,60}?)(?:[.?!,;] ?| but | and )"
     r"(?:i (?:do not|would not|will not|am not|have not|did not|have never|would never|never)"
     r"|i really (?:do not|am not)|that is not (?:true|me|the case)"
-    r"|not a bit of it|far from it|not at all|not likely|no chance|not me"
+    r"|not a bit of it|far from it|not at all|not likely|no chance|not me|no(?=!)"
     r"|i (?:really |honestly )?do not want to die|i am not giving up|i have not given up)"
     r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)"
     r"|(?:thought|thinking|considered) (?:of|about) (?:it|that|hurting myself|harming myself|killing myself|doing"
     r" (?:anything|something|that)(?: like that| stupid)?)))?\s*(?:[.,;!]|$)"
-    r"(?!\s*but (?:now|lately|recently|these days|this (?:week|month|year)|today|tonight)\b)"
+    r"(?!\s*(?:but (?:now|lately|recently|these days|this (?:week|month|year)|today|tonight)\b"
+    r"|(?:i mean|actually|well|okay|ok),? (?:yes|yeah|i do|i have|i am|i did)\b))"
 )
 # Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.
 _WELL = re.compile(
@@ -128,6 +129,10 @@ _SAID_BECAUSE = re.compile(
     # "when I say kms it's just a figure of speech"
     r"|\bwhen i say (?P<says>[^.?!;]{0,40}?),? (?:it is|that is) (?:just |only )?(?:a figure of speech|a joke|an"
     r" expression|a saying|banter|slang|how i talk|how we talk)\b"
+)
+_GOOD_NEWS = re.compile(
+    r"\b(?:so happy|so relieved|thank god|thank goodness|good news|great news|best news|celebrat\w*"
+    r"|got my (?:[\w'-]+ )?(?:status|visa|papers|leave to remain|citizenship|passport|green card)|got the job|got in)\b"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
@@ -189,8 +194,12 @@ class CrisisDetector:
         self.lexicon = lexicon
         self.classifier = classifier
         self.threshold = classifier.threshold if threshold is None else threshold
-        # What makes a told setback no setback ("got laid off, but honestly I'm relieved") does so for a near one too.
-        self._ended_well = tuple(u for entry in lexicon.entries if entry.level is Level.SETBACK for u in entry.unless)
+        # What makes a told setback no setback ("got laid off, but honestly I'm relieved") does so for a near one too,
+        # and so does good news that reads like its loss ("I got my refugee status today!" is near "asylum refused").
+        self._ended_well = (
+            *(u for entry in lexicon.entries if entry.level is Level.SETBACK for u in entry.unless),
+            _GOOD_NEWS,
+        )
         self.semantic_failures = 0
 
     @classmethod

@@ -250,7 +250,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"|tired|not (?:coming|going|taking|leaving|answering|picking|ever))\b)",
         r"\1 is ",
     ),
-    (r"\bi (?=(?:going (?:and|an|to)|serious|tired of|done with|finished with|not joking|not playing)\b)", "i am "),
+    (
+        r"(?<!\bam )(?<!\bwas )(?<!\bwere )\bi (?=(?:going (?:and|an|to)|serious|tired of|done with|finished with"
+        r"|not joking|not playing)\b)",
+        "i am ",
+    ),
     (r"\bwhat coming\b", "what is coming"),
     # Spanish in an English sentence, as bilingual visitors speak; not "me quiero morir" or "ya no puedo más", which
     # are as often said of a spilled drink or sore feet

@@ -48,6 +48,8 @@ from companion.agent.safety.normalise import normalise
         ("she taking the kids and she not coming back", "she is taking the kids and she is not coming back"),
         ("ion even care no more", "i do not even care no more"),
         ("she gon kill me", "she is going to kill me"),
+        ("am I going to be okay", "am i going to be okay"),
+        ("I going and wait for him", "i am going and wait for him"),
         ("he is an ion in solution", "he is an ion in solution"),
         ("I am not seeing any reason to go on", "i do not see any reason to go on"),  # Indian English
         ("Mih son dead. Ah cyah sleep", "my son is dead. i can not sleep"),  # Trinidadian

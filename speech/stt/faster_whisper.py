@@ -144,7 +144,7 @@ class FasterWhisperSTT(ThreadedSpeechToText):
             # The final transcript gets the threads; drafts a one-thread model of their own. CTranslate2's OpenMP,
             # like torch's, slows every call once two of its threads run teams (core/torch_threads.py).
             self._model, self._draft_model = whisper(self._threads, workers=1), whisper(1, workers=1)
-        if self._window_s < WHISPER_WINDOW_S and self.language is not None:
+        if self.short_window:
             # The short-window pass's tokenizer, prompt and suppressed tokens: the same for every call and model.
             from faster_whisper.tokenizer import Tokenizer
             from faster_whisper.transcribe import get_suppressed_tokens
@@ -161,9 +161,15 @@ class FasterWhisperSTT(ThreadedSpeechToText):
         cap = int(12 + 8 * len(audio) / INPUT_SAMPLE_RATE)
         return cap if self._max_new_tokens is None else min(cap, self._max_new_tokens)
 
+    @property
+    def short_window(self) -> bool:
+        """Whether calls may take the short-window pass: a window under 30 s and a fixed language (a language to
+        detect takes the library's own path)."""
+        return self._window_s < WHISPER_WINDOW_S and self.language is not None
+
     def window(self, audio: np.ndarray) -> float | None:
         """The encoder's window for ``audio`` in seconds, or None for Whisper's own 30 s path."""
-        if self._window_s >= WHISPER_WINDOW_S or self.language is None:  # a language to detect: the library's path
+        if not self.short_window:
             return None
         needed = math.ceil(len(audio) / INPUT_SAMPLE_RATE + WINDOW_MARGIN_S)
         return None if needed >= WHISPER_WINDOW_S else max(self._window_s, float(needed))

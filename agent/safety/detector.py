@@ -55,7 +55,12 @@ _CARE_QUESTION = re.compile(
     r"(?:treat|clean|care for|look after|dress|bandage|soothe|stop (?:a|the) (?:bleeding|nosebleed))|"
     r"what (?:should|do|can) (?:i|you|we) (?:put on|use on|do for|take for)|"
     r"what (?:should|do|can) (?:i|you|we) do (?:if|when) (?:i|you|we|someone|a (?:child|kid)|my [\w'-]+) "
-    r"(?:get|gets|got) (?:stung|bitten|burnt|burned|scalded|a nosebleed|a splinter|a blister|sunburnt|sunburned))\b"
+    r"(?:get|gets|got) (?:stung|bitten|burnt|burned|scalded|a nosebleed|a splinter|a blister|sunburnt|sunburned)|"
+    # a parent's first-aid question, in the present of what might happen ("... if my child swallows something
+    # small?"); "... my child swallowed ..." may be happening now, and is left to the layers
+    r"what (?:should|do|can|would) (?:i|you|we) do (?:if|when) (?:a (?:child|kid|baby|toddler)|(?:my|your|our) "
+    r"(?:[\w'-]+ )?(?:child|kid|baby|toddler|son|daughter|little one)) (?:swallows|chokes|bumps|falls|gets a fever"
+    r"|has a (?:fever|temperature|nosebleed)|eats|drinks|puts))\b"
 )
 # A crisis told as past and over: "I used to think about suicide, but that's long behind me".
 _RESOLVED = re.compile(
@@ -65,22 +70,34 @@ _RESOLVED = re.compile(
     r"better now|better now|fine now|okay now|recovered|got help|clean for|have not (?:since|for years)"
     r"|in a (?:good|better|much better) place now|no thoughts like that)\b"
 )
+# A denial taken back at once: "... and I said no. I lied. The answer is yes"; "... but now I do".
+_TAKEN_BACK = (
+    r"(?![.,;!]?\s*(?:but (?:now|lately|recently|these days|this (?:week|month|year)|today|tonight)\b"
+    r"|(?:i mean|actually|well|okay|ok),? (?:yes|yeah|i do|i have|i am|i did)\b"
+    r"|(?:but |and )?(?:i lied|i was lying|(?:that|it) (?:was|is) (?:a lie|not true|not the truth)|not true"
+    r"|(?:the )?truth is|the (?:honest |real |true )?answer (?:is|was) yes)))"
+)
 # A screening question told and answered no: "the midwife asked if I'd had thoughts of ending my life and I
 # genuinely haven't"; "my friend asked me if I think to kill myself. No! I never think this". Only the phrases inside
 # the question count as negated, and only when the answer ends there ("... and I didn't tell her I want to die" is
 # no answer).
 _ASKED_AND_DENIED = re.compile(
     # "asked me if I ..." or, with the question's own order, "asked me did I ever ..."
-    r"\b(?:asked|asks|ask|asking) (?:me )?(?:if |whether |(?=(?:did|do|have|had|was|am|would|will|could) i\b))"
-    r"(?P<question>(?:(?:did|do|have|had|was|am|would|will|could) )?i\b[^.?!;]{0,80}?)(?:[.?!,;] ?| and | but )"
+    # (a question put to many, "everyone asks veterans if they are suicidal. I'm not", is read in the report's
+    # first person)
+    r"\b(?:asked|asks|ask|asking) (?:me |us |people (?:like me )?|(?:[\w'-]+ )?[\w'-]+s )?"
+    r"(?:if |whether |(?=(?:did|do|have|had|was|am|would|will|could) i\b))"
+    r"(?P<question>(?:(?:did|do|have|had|was|am|would|will|could) )?i\b[^.?!;]{0,80}?)"
+    r"(?:[.?!,;] ?| and | but | (?=i (?:could|can) (?:honestly |truthfully |genuinely |truly )?(?:say|answer) no\b))"
     r"(?:(?:honestly|genuinely|truthfully|truly),? )?"
     r"(?:no(?: lah| leh| lor| la| po| na| ah| man| mate| pet| love| bro| bruh| fam)?[.!,]|nope\b|never[.!,]"
     r"|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
+    r"|i (?:could|can) (?:honestly |truthfully |genuinely |truly )?(?:say|answer) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
     r"(?: (?:have|had|did|do|would|think|thought|felt|been)(?: (?:this|that|it|any))?)?"
-    r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,;!]|$))"
+    r"(?: and i (?:never|would not|will not|would never) (?:would|will|have|do|could))?\s*(?:[.,;!]|$))" + _TAKEN_BACK
 )
 # What others suppose of the speaker, denied: "people think because I lost everything on the horses I'd want to end
 # it. I don't." Only the phrases inside the supposition count as negated, and only when the denial ends there.
@@ -97,9 +114,7 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"|i (?:really |honestly )?do not want to die|i am not giving up|i have not given up)"
     r"(?: (?:at all|really|like that|that sort|that kind of (?:person|man|woman|guy)"
     r"|(?:thought|thinking|considered) (?:of|about) (?:it|that|hurting myself|harming myself|killing myself|doing"
-    r" (?:anything|something|that)(?: like that| stupid)?)))?\s*(?:[.,;!]|$)"
-    r"(?!\s*(?:but (?:now|lately|recently|these days|this (?:week|month|year)|today|tonight)\b"
-    r"|(?:i mean|actually|well|okay|ok),? (?:yes|yeah|i do|i have|i am|i did)\b))"
+    r" (?:anything|something|that)(?: like that| stupid)?)))?\s*(?:[.,;!]|$)" + _TAKEN_BACK
 )
 # Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.
 _WELL = re.compile(
@@ -117,7 +132,11 @@ _WANTS_TO_LIVE = re.compile(
     r"|(?:^|[.!?;,] ?|\b(?:and|so|but|anyway) )(?:life (?:goes|will go|has to go|must go) on"
     r"|i will (?:try again|keep trying|get there|keep going)(?: in [a-z]+| next [a-z]+| tomorrow)?"
     r"|(?:my|the) (?:children|kids|family|daughter|son|wife|husband) (?:give|gives) me (?:the )?"
-    r"(?:power|strength|reason|courage) to (?:continue|go on|keep going))"
+    r"(?:power|strength|reason|courage) to (?:continue|go on|keep going)"
+    # "... but talking it through is helping"
+    r"|(?:talking (?:it )?(?:through|over|to (?:someone|somebody|him|her|them|the [\w'-]+))|(?:the )?(?:counselling"
+    r"|counseling|therapy|group|sessions|meds|medication|tablets)) (?:is|are|has been|have been) (?:really )?"
+    r"(?:helping|helpful|working))"
     r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
 )
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".
@@ -274,8 +293,11 @@ class CrisisDetector:
         resolved = bool(_RESOLVED.search(evidence.norm.text))
         if resolved:
             lex = _resolve(lex)
-        denied = [m.group("question") for m in _ASKED_AND_DENIED.finditer(evidence.norm.text)]
-        denied += [m.group("question") for m in _SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
+        told = [evidence.norm.text]
+        if lex.reported and not lex.fiction:
+            told.append(lex.reported)  # a report's denial: "... asks veterans if they are suicidal. I am not."
+        denied = [m.group("question") for t in told for m in _ASKED_AND_DENIED.finditer(t)]
+        denied += [m.group("question") for t in told for m in _SUPPOSED_AND_DENIED.finditer(t)]
         denied += [m["question"] or m["meant"] or m["says"] for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
         if denied:
             lex = _resolve(lex, within=denied)
@@ -373,7 +395,9 @@ def _resolve(lex: LexiconResult, within: Sequence[str] | None = None) -> Lexicon
         # A warning sign inside a denied question or supposition is denied with it ("people think I'll do something
         # stupid, but I have never thought of hurting myself"); told as past and over, only crisis phrases are.
         level = hit.level is Level.CRISIS or (within is not None and hit.level is Level.WARNING)
-        return hit.category in _RESOLVABLE and level and inside
+        # a report's denial ("... asks veterans if they are suicidal. I am not.") resolves the report's phrase
+        category = hit.kind if hit.third_party and within is not None else hit.category
+        return category in _RESOLVABLE and level and inside
 
     return replace(lex, hits=[replace(h, negated=True) if resolvable(h) else h for h in lex.hits])
 

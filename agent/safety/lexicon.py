@@ -63,6 +63,7 @@ class Hit:
     phrase: str
     negated: bool = False
     third_party: bool = False  # found in a report about another person
+    kind: str = ""  # the entry's own category (a report's hit is of category third_party)
 
     @property
     def signal(self) -> str:
@@ -220,7 +221,9 @@ class Lexicon:
                 key = found.start("key") if "key" in phrase.pattern.groupindex else found.start()
                 negated = entry.negatable and norm.is_negated(key)
                 category = "third_party" if third_party and entry.category != "medical" else entry.category
-                hits.append(Hit(entry.id, category, entry.level, found.group(0).strip(), negated, third_party))
+                hits.append(
+                    Hit(entry.id, category, entry.level, found.group(0).strip(), negated, third_party, entry.category)
+                )
                 break
         return hits
 

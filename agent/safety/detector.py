@@ -145,6 +145,10 @@ _SAID_BECAUSE = re.compile(
     # "when I said I was tired of it all, I meant the bus service, not life"
     r"|\bwhen i said (?:that )?(?P<meant>i\b[^.?!;]{0,60}?),? (?:[\w'-]+, )?"
     r"i (?:meant|was talking about|was on about)\b(?! (?:it|that|every word|what i said)\b)"
+    # "when I told my friend 'I want to die' it was only about the presentation"
+    r"|\bwhen i (?:said|told (?:my |a )?[\w'-]+|texted (?:my |a )?[\w'-]+|wrote|posted|put) (?:that )?'?"
+    r"(?P<told>i\b[^.?!;']{0,60}?)'?,? (?:it|that) was (?:only |just |all )?(?:about|over|because of|a joke|banter"
+    r"|a figure of speech)\b"
     # "when I say kms it's just a figure of speech"
     r"|\bwhen i say (?P<says>[^.?!;]{0,40}?),? (?:it is|that is) (?:just |only )?(?:a figure of speech|a joke|an"
     r" expression|a saying|banter|slang|how i talk|how we talk)\b"
@@ -298,7 +302,8 @@ class CrisisDetector:
             told.append(lex.reported)  # a report's denial: "... asks veterans if they are suicidal. I am not."
         denied = [m.group("question") for t in told for m in _ASKED_AND_DENIED.finditer(t)]
         denied += [m.group("question") for t in told for m in _SUPPOSED_AND_DENIED.finditer(t)]
-        denied += [m["question"] or m["meant"] or m["says"] for m in _SAID_BECAUSE.finditer(evidence.norm.text)]
+        explained = _SAID_BECAUSE.finditer(evidence.norm.text)
+        denied += [m["question"] or m["meant"] or m["says"] or m["told"] for m in explained]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").

@@ -38,7 +38,8 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"\bi'm\b", "i am"),
     (
         r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given"
-        r"|written)\b",
+        r"|written|thought|decided|bought|sold|sent|kept|found|seen|threatened|hidden|planned|stockpiled|collected"
+        r"|mentioned|posted|texted|spoken|talked)\b",
         r" has \1",
     ),
     (r"'re\b", " are"),
@@ -217,7 +218,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         r"\bme (?=(?:mam|mum|mom|dad|da|nan|gran|legs?|arms?|wrists?|thighs?|head|heart|chest|face|skin|body|pills"
         r"|tablets|meds|life|kids|bairns?|wife|husband|missus|fella|lad|lass|brother|sister|mates?|family|house|flat|hands?"
         r"|bus pass|glasses|reading glasses|coat|watch|ring|things|stuff|books|records|tools|keys|bike|dog|cat|medals"
-        r"|room|car|van|job|rope|knife|blade)\b)",
+        r"|room|car|van|job|rope|knife|blade|daughters?|sons?|grandkids|grandchildren|granddaughter|grandson|children"
+        r"|mind|whole|own)\b)",
         "my ",
     ),
     (r"(?<=[a-z]) 'em\b", " them"),

@@ -93,6 +93,7 @@ _ASKED_AND_DENIED = re.compile(
     r"(?:no(?: lah| leh| lor| la| po| na| ah| man| mate| pet| love| bro| bruh| fam)?[.!,]|nope\b|never[.!,]"
     r"|i (?:said|told (?:her|him|them)|tell (?:her|him|them)) no\b"
     r"|i (?:could|can) (?:honestly |truthfully |genuinely |truly )?(?:say|answer) no\b"
+    r"|(?:the |my )?(?:honest|truthful|short|real|true) answer(?: is| was|'s)? no\b|the answer (?:is|was) no\b"
     r"|i am (?:really|honestly|genuinely|truly|definitely) not(?=\s*(?:[.,;!]|$))"
     r"|i (?:genuinely |honestly |really |truly |definitely )?"
     r"(?:have not|had not|am not|do not|did not|never|have never)"
@@ -136,7 +137,11 @@ _WANTS_TO_LIVE = re.compile(
     # "... but talking it through is helping"
     r"|(?:talking (?:it )?(?:through|over|to (?:someone|somebody|him|her|them|the [\w'-]+))|(?:the )?(?:counselling"
     r"|counseling|therapy|group|sessions|meds|medication|tablets)) (?:is|are|has been|have been) (?:really )?"
-    r"(?:helping|helpful|working))"
+    r"(?:helping|helpful|working)"
+    # help sought and company kept: "... but I'm going to the support group tonight"; "I'm going walking with my sister"
+    r"|i am going to (?:the |my |a )?(?:support group|counsellor|counselor|therapist|therapy|counselling|counseling"
+    r"|group session)[^.!?;]{0,60}"
+    r"|i am going (?:walking|hiking|swimming|fishing|away|out)(?: [\w'-]+){0,4} with (?:my|a) [\w'-]+[^.!?;]{0,40})"
     r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
 )
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".
@@ -149,13 +154,19 @@ _SAID_BECAUSE = re.compile(
     r"|\bwhen i (?:said|told (?:my |a )?[\w'-]+|texted (?:my |a )?[\w'-]+|wrote|posted|put) (?:that )?'?"
     r"(?P<told>i\b[^.?!;']{0,60}?)'?,? (?:it|that) was (?:only |just |all )?(?:about|over|because of|a joke|banter"
     r"|a figure of speech)\b"
+    # "I typed 'i wanna die' in discord but I was talking about the raid"
+    r"|\bi (?:typed|wrote|posted|texted|said|put) (?:that )?'(?P<typed>i\b[^.?!;']{0,60}?)'[^.?!;]{0,30}?\b(?:but|and) "
+    r"(?:i was (?:talking|on) about|i meant|it was (?:about|over|a joke))\b"
     # "when I say kms it's just a figure of speech"
     r"|\bwhen i say (?P<says>[^.?!;]{0,40}?),? (?:it is|that is) (?:just |only )?(?:a figure of speech|a joke|an"
     r" expression|a saying|banter|slang|how i talk|how we talk)\b"
 )
 _GOOD_NEWS = re.compile(
     r"\b(?:so happy|so relieved|thank god|thank goodness|good news|great news|best news|celebrat\w*"
-    r"|got my (?:[\w'-]+ )?(?:status|visa|papers|leave to remain|citizenship|passport|green card)|got the job|got in)\b"
+    r"|got my (?:[\w'-]+ )?(?:status|visa|papers|leave to remain|citizenship|passport|green card)|got the job|got in"
+    # a birth: "my daughter's just had her baby upstairs, a little girl!"
+    r"|(?:just )?had (?:her|his|their|my|our|a|the) (?:baby|little one)|(?:a|it is a) (?:little |baby )?(?:girl|boy)!"
+    r"|congratulations|got engaged|got married)\b"
 )
 _RESOLVABLE = frozenset({"explicit", "self_harm", "not_waking", "hopelessness", "burden"})
 SENTENCE_MIN_WORDS = 4  # shorter sentences ("Goodbye!") say too little alone
@@ -303,7 +314,7 @@ class CrisisDetector:
         denied = [m.group("question") for t in told for m in _ASKED_AND_DENIED.finditer(t)]
         denied += [m.group("question") for t in told for m in _SUPPOSED_AND_DENIED.finditer(t)]
         explained = _SAID_BECAUSE.finditer(evidence.norm.text)
-        denied += [m["question"] or m["meant"] or m["says"] or m["told"] for m in explained]
+        denied += [m["question"] or m["meant"] or m["says"] or m["told"] or m["typed"] for m in explained]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").

@@ -211,7 +211,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # British slang for killing oneself: "topping myself", "do myself in"
     (r"\btop(?:ping|ped|s)? (myself|himself|herself|themselves)\b", r"kill \1"),
     (r"\b(?:do|doing|did|done) (myself|himself|herself|themselves) in\b", r"kill \1"),
-    (r"\bo\.?d(?:'?d|ed)\b", "overdosed"),
+    (r"\bo(?:\.?d'd|\.?ded|\.dd)\b", "overdosed"),  # "od'd", "oded", "o.d'd"; never "odd"
     (r"\bfixin'? to\b|\bfixing to\b", "going to"),
     # Northern and Irish "me" for "my" before what one has: "scratching me legs", "me mam"
     (
@@ -223,6 +223,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         "my ",
     ),
     (r"(?<=[a-z]) 'em\b", " them"),
+    # chat: "suicidal af lately"
+    (r"\b(suicidal|depressed|done|tired|sad|lonely|hopeless|numb) af\b", r"\1"),
     # Southern perfective "done": "she done told me", "I done talked it over"
     (
         r"\b(i|you|he|she|we|they|mama|daddy|mom|dad) done (told|said|took|taken|went|gone|made|got|had|quit|bought"

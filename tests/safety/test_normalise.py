@@ -68,6 +68,11 @@ from companion.agent.safety.normalise import normalise
         ("Lola ko stopped her meds", "my grandma stopped her meds"),  # Filipino English
         ("I'll have no use for owt, me hands are shaking", "i will have no use for anything, my hands are shaking"),
         ("the one on the left is mine, I want one", "the one on the left is mine, i want one"),
+        ("my brother od'd last night", "my brother overdosed last night"),
+        ("nobody will think it's odd", "nobody will think it is odd"),  # "odd" was once read as "od'd"
+        ("she's thought about it", "she has thought about it"),
+        ("made up me mind", "made up my mind"),  # Irish and Northern "me"
+        ("suicidal af lately", "suicidal lately"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

@@ -313,8 +313,9 @@ class CrisisDetector:
             told.append(lex.reported)  # a report's denial: "... asks veterans if they are suicidal. I am not."
         denied = [m.group("question") for t in told for m in _ASKED_AND_DENIED.finditer(t)]
         denied += [m.group("question") for t in told for m in _SUPPOSED_AND_DENIED.finditer(t)]
+        # each way of explaining a wish away captures, in its own named group, what was said
         explained = _SAID_BECAUSE.finditer(evidence.norm.text)
-        denied += [m["question"] or m["meant"] or m["says"] or m["told"] or m["typed"] for m in explained]
+        denied += [next(said for said in m.groupdict().values() if said is not None) for m in explained]
         if denied:
             lex = _resolve(lex, within=denied)
             # A risk denied is resolved; denying that one is well discloses ("they asked if I was okay. I'm not.").

@@ -58,12 +58,16 @@ class Entry:
 @dataclass(frozen=True)
 class Hit:
     entry: str
-    category: str
+    kind: str  # the entry's own category
     level: Level
     phrase: str
     negated: bool = False
     third_party: bool = False  # found in a report about another person
-    kind: str = ""  # the entry's own category (a report's hit is of category third_party)
+
+    @property
+    def category(self) -> str:
+        """The category it names: a report about another person is ``third_party``, unless a medical emergency."""
+        return "third_party" if self.third_party and self.kind != "medical" else self.kind
 
     @property
     def signal(self) -> str:
@@ -220,10 +224,7 @@ class Lexicon:
                 # Negation is judged where the phrase's key word starts: "i am not (suicidal)".
                 key = found.start("key") if "key" in phrase.pattern.groupindex else found.start()
                 negated = entry.negatable and norm.is_negated(key)
-                category = "third_party" if third_party and entry.category != "medical" else entry.category
-                hits.append(
-                    Hit(entry.id, category, entry.level, found.group(0).strip(), negated, third_party, entry.category)
-                )
+                hits.append(Hit(entry.id, entry.category, entry.level, found.group(0).strip(), negated, third_party))
                 break
         return hits
 

@@ -122,9 +122,10 @@ _WELL = re.compile(
     r"\bi (?:was|am|were|would be|will be|had been|have been|seem|seemed|looked|look) (?:really |doing |feeling )?"
     r"(?:okay|ok|fine|alright|all right|coping|happy|good|well|over it|managing|better|getting better|strong|sorted)\b"
 )
-# Wanting to live, said plainly and not taken back ("I want to live, I just don't want him finding me"): the
-# classifier's lean counts less, as for a denial. "I want to live but ..." is no such statement.
-_WANTS_TO_LIVE = re.compile(
+# Coping, said plainly and not taken back: wanting to live ("I want to live, I just don't want him finding me"), life
+# going on, help that is working, company kept. The classifier's lean counts less, as for a denial. "I want to live
+# but ..." is no such statement.
+_COPING = re.compile(
     r"(?:^|[.!?;,] ?|\b(?:and|so|because|honestly|really|actually|of course) )"
     r"i (?:really |do |very much |definitely |still |just )?want to "
     r"(?:live|stay alive|be alive|keep living|go on living)"
@@ -357,11 +358,11 @@ class CrisisDetector:
         # A worried report about someone else's warning sign weighs double: the speaker is already alarmed.
         third_party_ids = {h.entry for h in warnings if h.third_party}
         margin += WARNING_BONUS * (len(warning_ids) + len(third_party_ids)) + context.pressure
-        wants_to_live = bool(_WANTS_TO_LIVE.search(evidence.norm.text))
-        if wants_to_live:
-            signals.append("wants_to_live")
-        if (negated or resolved or wants_to_live) and not crisis:
-            margin -= NEGATION_PENALTY  # denied, told as past and over, or life wanted: the classifier counts less
+        coping = bool(_COPING.search(evidence.norm.text))
+        if coping:
+            signals.append("coping")
+        if (negated or resolved or coping) and not crisis:
+            margin -= NEGATION_PENALTY  # denied, told as past and over, or coping: the classifier counts less
         if lex.idioms and not crisis and not warnings and not means:
             margin -= IDIOM_PENALTY
             signals.append("idiom_alone")

@@ -142,7 +142,11 @@ _COPING = re.compile(
     # help sought and company kept: "... but I'm going to the support group tonight"; "I'm going walking with my sister"
     r"|i am going to (?:the |my |a )?(?:support group|counsellor|counselor|therapist|therapy|counselling|counseling"
     r"|group session)[^.!?;]{0,60}"
-    r"|i am going (?:walking|hiking|swimming|fishing|away|out)(?: [\w'-]+){0,4} with (?:my|a) [\w'-]+[^.!?;]{0,40})"
+    r"|i am going (?:walking|hiking|swimming|fishing|away|out)(?: [\w'-]+){0,4} with (?:my|a) [\w'-]+[^.!?;]{0,40}"
+    # "... but I'm seeing a counsellor and it's slowly getting better"
+    r"|i am (?:seeing|talking to|working with) (?:a|my|the) (?:counsellor|counselor|therapist|psychologist|psychiatrist"
+    r"|debt advis[eo]r|support worker|key worker)\b[^.!?;]{0,50}"
+    r"|(?:it is|things are) (?:slowly |gradually |already )?(?:getting better|improving|looking up))"
     r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
 )
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".
@@ -158,6 +162,10 @@ _SAID_BECAUSE = re.compile(
     # "I typed 'i wanna die' in discord but I was talking about the raid"
     r"|\bi (?:typed|wrote|posted|texted|said|put) (?:that )?'(?P<typed>i\b[^.?!;']{0,60}?)'[^.?!;]{0,30}?\b(?:but|and) "
     r"(?:i was (?:talking|on) about|i meant|it was (?:about|over|a joke))\b"
+    # "I said I wanted to die during that rush but don't worry, I'm not suicidal"
+    r"|\bi (?:said|told [\w'-]+|texted [\w'-]+|typed|wrote|posted) (?:that )?(?P<unmeant>i\b[^.?!;]{0,60}?),? but "
+    r"(?:do not worry,? |honestly,? |to be clear,? |relax,? )?i am not (?:actually |really )?"
+    r"(?:suicidal|going to (?:do anything|hurt myself|kill myself))\b"
     # "when I say kms it's just a figure of speech"
     r"|\bwhen i say (?P<says>[^.?!;]{0,40}?),? (?:it is|that is) (?:just |only )?(?:a figure of speech|a joke|an"
     r" expression|a saying|banter|slang|how i talk|how we talk)\b"

@@ -311,6 +311,13 @@ _CREOLE: tuple[tuple[str, str], ...] = (
         rf"(?<!\bask )(?<!\bsend )(?<!\bfor )(?<!\bwith )(?<!\bto )(?<!\bfi )\bmi (?=(?:{_MI_DOES})\b)",
         "i ",
     ),
+    # "me" as the subject, before a Patois verb form: "me nah thinking bout it", "me cyaan take it"
+    (
+        r"(?<!\btell )(?<!\btold )(?<!\bgive )(?<!\bhelp )(?<!\blet )(?<!\bfor )(?<!\bwith )(?<!\bto )(?<!\bask )"
+        r"(?<!\basked )\bme (?=(?:nuh|nah|neva|cyaan|caan|waan|haffi|deh|a go)\b)",
+        "i ",
+    ),
+    (r"\bi nah (?=[a-z]+in\b|[a-z]+ing\b)", "i am not "),
     (r"\bi a (?=[a-z]+in\b|[a-z]+ing\b|think|feel|plan|wait|pray|beg|tell)", "i am "),
     (r"\bmi\b", "me"),
     (r"\b(him|her|dem|i|we|you) a go\b", r"\1 am going to"),
@@ -355,6 +362,9 @@ _CREOLE: tuple[tuple[str, str], ...] = (
     (r"\babeg\b", "please"),
     # Pidgin: "I dey burn", "no dey again" (not here any more), "I don buy" (have bought), "e go" (it will), "na" (is)
     (r"\b(i|we|they|you) no dey again\b", r"\1 am not here any more"),
+    (r"\b(he|she|e|im|it|my [a-z]+) no dey (answer|talk|respond)\b", r"\1 is not \2ing"),
+    (r"\b(he|she|e|im|it|my [a-z]+) no dey breathe\b", r"\1 is not breathing"),
+    (r"\b(he|she|e|im|it|my [a-z]+) no dey\b", r"\1 is not"),
     (r"\bno dey\b", "am not"),
     (r"\bi dey\b", "i am"),
     (r"\b(he|she|im|e|it|my [a-z]+) dey\b", r"\1 is"),
@@ -381,6 +391,8 @@ _CREOLE: tuple[tuple[str, str], ...] = (
     (r"\bwey\b", "that"),
     (r"\bwetin\b", "what"),
     (r"\bnutten\b|\bnuttin\b|\bnutin\b|\bnotin\b", "nothing"),
+    # a Creole double negative: "me nah thinking bout ending nothing" (not ... anything)
+    (r"\b(not|never|nah|nuh) ((?:[a-z]+ ){1,3})nothing\b", r"\1 \2anything"),
     # Trinidadian and Bajan: "ah cyah sleep" (I can't), "I eh joking" (am not), "mih son dead" (is dead), "doh" (don't)
     (r"\bcyah\b", "can not"),
     (r"\bmih\b", "my"),

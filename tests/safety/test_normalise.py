@@ -73,6 +73,10 @@ from companion.agent.safety.normalise import normalise
         ("she's thought about it", "she has thought about it"),
         ("made up me mind", "made up my mind"),  # Irish and Northern "me"
         ("suicidal af lately", "suicidal lately"),
+        ("me nah thinking bout ending nothing", "i am not thinking about ending anything"),  # Patois "me" as subject
+        ("she asked me did I want it", "she asked me did i want it"),  # English "me" stays
+        ("she no dey answer", "she is not answering"),  # Pidgin, with its subject
+        ("I no dey again", "i am not here any more"),
     ],
 )
 def test_spellings_become_one_normal_form(raw: str, normal: str) -> None:

@@ -117,6 +117,17 @@ _SUPPOSED_AND_DENIED = re.compile(
     r"|(?:thought|thinking|considered) (?:of|about) (?:it|that|hurting myself|harming myself|killing myself|doing"
     r" (?:anything|something|that)(?: like that| stupid)?)))?\s*(?:[.,;!]|$)" + _TAKEN_BACK
 )
+# A group the speaker belongs to, supposed to be at risk, and the speaker denies it: "People assume widows want to die,
+# but I don't"; "people think everybody in detention want to die. Not me." Never a person of the speaker's own
+# ("people think my son wants to die" is a report).
+_GROUP_SUPPOSED_AND_DENIED = re.compile(
+    r"\b(?:people|everyone|everybody|they|folk|folks) (?:all |probably |must |always |often )?(?:think|thinks|thought"
+    r"|assume|assumes|assumed|reckon|reckons|expect|expects|seem to think) (?:that )?"
+    r"(?P<question>(?:all |most |many |every )?(?!(?:my|his|her|their|our|your) )(?:[\w'-]+ ){0,3}?"
+    r"(?:[\w'-]+s|people|folk|everybody|everyone)\b (?:in [\w'-]+ |like me |my age |of my age )?"
+    r"(?:want|wants|are|is|must be|would|all want)\b[^.?!;]{0,40}?)(?:[.?!,;] ?| but | and )"
+    r"(?:but )?(?:i (?:do not|am not|would not|never|really do not)|not me|that is not me|not this one)\b"
+)
 # Being well, as supposed or asked about: denying it is a disclosure, not a denial of risk.
 _WELL = re.compile(
     r"\bi (?:was|am|were|would be|will be|had been|have been|seem|seemed|looked|look) (?:really |doing |feeling )?"
@@ -146,7 +157,9 @@ _COPING = re.compile(
     # "... but I'm seeing a counsellor and it's slowly getting better"
     r"|i am (?:seeing|talking to|working with) (?:a|my|the) (?:counsellor|counselor|therapist|psychologist|psychiatrist"
     r"|debt advis[eo]r|support worker|key worker)\b[^.!?;]{0,50}"
-    r"|(?:it is|things are) (?:slowly |gradually |already )?(?:getting better|improving|looking up))"
+    r"|(?:it is|things are) (?:slowly |gradually |already )?(?:getting better|improving|looking up)"
+    # safe at home, said plainly: "he's never laid a finger on me ... and I feel completely safe"
+    r"|i feel (?:completely |totally |perfectly |quite |very )?safe(?: at home| with (?:him|her|them))?)"
     r"\s*(?:$|[.!;](?!\s*(?:but|without)\b))"
 )
 # A death wish said and explained away at once: "I only said I want to die because India lost the match".
@@ -324,6 +337,7 @@ class CrisisDetector:
             told.append(lex.reported)  # a report's denial: "... asks veterans if they are suicidal. I am not."
         denied = [m.group("question") for t in told for m in _ASKED_AND_DENIED.finditer(t)]
         denied += [m.group("question") for t in told for m in _SUPPOSED_AND_DENIED.finditer(t)]
+        denied += [m.group("question") for m in _GROUP_SUPPOSED_AND_DENIED.finditer(evidence.norm.text)]
         # each way of explaining a wish away captures, in its own named group, what was said
         explained = _SAID_BECAUSE.finditer(evidence.norm.text)
         denied += [next(said for said in m.groupdict().values() if said is not None) for m in explained]

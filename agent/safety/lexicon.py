@@ -244,6 +244,7 @@ _AGREEMENT = (
     (r"\bi does\b", "i do"),
     (r"\bi were\b", "i was"),
     (r"\bi (\w+(?:sh|ch|ss|x|z|o))es\b", r"i \1"),  # "i wishes" -> "i wish", "i goes" -> "i go"
+    (r"\bi (d|l|t|v)ies\b", r"i \1ie"),  # "i dies" -> "i die", "i lies" -> "i lie"
     (r"\bi (\w+)ies\b", r"i \1y"),  # "i tries" -> "i try"
     (r"\bi (?!was\b|has\b|is\b|does\b|always\b|also\b|thus\b)(\w+?[^s'])s\b", r"i \1"),  # "i wants" -> "i want"
 )

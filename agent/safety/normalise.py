@@ -37,7 +37,7 @@ _CONTRACTIONS: tuple[tuple[str, str], ...] = (
     (r"n't\b", " not"),
     (r"\bi'm\b", "i am"),
     (
-        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given"
+        r"'s (been|got|gotten|taken|gone|done|left|had|made|said|told|tried|swallowed|stopped|started|lost|given|laid"
         r"|written|thought|decided|bought|sold|sent|kept|found|seen|threatened|hidden|planned|stockpiled|collected"
         r"|mentioned|posted|texted|spoken|talked)\b",
         r" has \1",

@@ -61,6 +61,9 @@ def test_to_first_person_agrees_the_verbs() -> None:
     text = "my brother wishes he was dead"
     subjects = [m for p in LEXICON.subjects for m in p.finditer(text)]
     assert to_first_person(text, subjects) == "i wish i was dead"
+    text = "my sister says she tries but she does not care if she dies"  # "dies" is "die", not "dy"
+    subjects = [m for p in LEXICON.subjects for m in p.finditer(text)]
+    assert to_first_person(text, subjects) == "i say i try but i do not care if i die"
 
 
 def test_deployment_phrases_are_added_and_bad_ones_named() -> None:

@@ -1,7 +1,7 @@
 """A linear head on the sentence embeddings: logistic regression trained on every labelled utterance the project has.
 
 Nearest exemplars judge an utterance by a handful of neighbours; a linear head weighs all 384 dimensions at once,
-learned from about 14,000 labelled turns (the exemplars, the labelled sets and the training corpora in
+learned from about 14,300 labelled turns (the exemplars, the labelled sets and the training corpora in
 ``tools/safety/data``). The two err on different utterances, and their sum generalises better than either: on each of
 the 55 labelled sets left out of training in turn, the semantic layer's recall at 5 % false alarms went from 0.53
 (neighbours alone) to 0.80 (docs/SAFETY.md, "The linear head"). The classifier adds half the head's logit to the

@@ -123,7 +123,7 @@ _SUPPOSED_AND_DENIED = re.compile(
 _GROUP_SUPPOSED_AND_DENIED = re.compile(
     r"\b(?:people|everyone|everybody|they|folk|folks) (?:all |probably |must |always |often )?(?:think|thinks|thought"
     r"|assume|assumes|assumed|reckon|reckons|expect|expects|seem to think) (?:that )?"
-    r"(?P<question>(?:all |most |many |every )?(?!(?:my|his|her|their|our|your) )(?:[\w'-]+ ){0,3}?"
+    r"(?P<question>(?!(?:[\w'-]+ ){0,3}(?:my|his|her|their|our|your) )(?:all |most |many |every )?(?:[\w'-]+ ){0,3}?"
     r"(?:[\w'-]+s|people|folk|everybody|everyone)\b (?:in [\w'-]+ |like me |my age |of my age )?"
     r"(?:want|wants|are|is|must be|would|all want)\b[^.?!;]{0,40}?)(?:[.?!,;] ?| but | and )"
     r"(?:but )?(?:i (?:do not|am not|would not|never|really do not)|not me|that is not me|not this one)\b"

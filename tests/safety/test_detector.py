@@ -1595,6 +1595,7 @@ EVERYDAY_TWINS: dict[str, list[tuple[str, bool]]] = {
         ("I've stopped seeing why I should still be around after the house goes back", True),
         ("People assume pensioners want to die quietly, but I don't, I'm off to Spain.", False),
         ("People think my son wants to die but he won't talk to me about it", True),
+        ("People think all my sons want to die, but I don't know what to believe", True),
         ("my sister says she'll kill me if I talk about trains one more time, she's laughing though", False),
         ("If the council sends one more form I swear I'll murder someone.", False),
         ("He's never laid a finger on me and I feel completely safe at home, I just want a book on PTSD.", False),
